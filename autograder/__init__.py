@@ -1,0 +1,1 @@
+"""Grading tools of the course: build the release, self-check a notebook."""

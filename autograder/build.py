@@ -1,0 +1,109 @@
+"""`autograder build`: generate release/ from source/ with nbgrader, then prove it leaks nothing."""
+import filecmp
+import shutil
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+from autograder.course import (COURSE_ROOT, CourseError, assignment_notebook, make_scratch_course,
+                               nbgrader_cells, run_nbgrader, source_units)
+
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
+           "BEGIN MARK SCHEME", "END MARK SCHEME")
+REGIONS = {"solution code": ("BEGIN SOLUTION", "END SOLUTION"),
+           "a hidden test": ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")}
+
+
+def _region_lines(source, begin, end):
+    """Lines strictly inside begin/end markers that appear nowhere else in the cell."""
+    inside, outside, within = [], [], False
+    for line in source.splitlines():
+        if begin in line:
+            within = True
+        elif end in line:
+            within = False
+        else:
+            (inside if within else outside).append(line.strip())
+    return {line for line in inside if len(line) > 3 and not line.startswith("#")} - set(outside)
+
+
+def release_problems(source_nb, release_nb):
+    """Everything wrong with a release notebook, as (cell id, problem) pairs."""
+    problems = []
+    source_cells = nbgrader_cells(source_nb)
+    for index, cell in enumerate(release_nb.cells):
+        meta = cell.metadata.get("nbgrader", {})
+        name = meta.get("grade_id", f"#{index}")
+        if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count")):
+            problems.append((name, "has saved outputs"))
+        problems += [(name, f"contains the marker '{m}'") for m in MARKERS if m in cell.source]
+        original = source_cells.get(meta.get("grade_id"))
+        if original is not None:
+            for what, (begin, end) in REGIONS.items():
+                leaked = [line for line in _region_lines(original.source, begin, end)
+                          if line in {l.strip() for l in cell.source.splitlines()}]
+                problems += [(name, f"contains {what}: {line!r}") for line in leaked[:1]]
+            if original.metadata["nbgrader"].get("locked") and not meta.get("locked"):
+                problems.append((name, "is read-only in source/ but not locked"))
+        if meta.get("grade") and not meta.get("solution") and not meta.get("locked"):
+            problems.append((name, "is a test cell but not locked"))
+        if meta.get("solution") and cell.cell_type == "code" and "raise NotImplementedError" not in cell.source:
+            problems.append((name, "is a solution cell without a `raise NotImplementedError()` stub"))
+    missing = set(source_cells) - set(nbgrader_cells(release_nb))
+    problems += [(name, "is in source/ but missing from the release") for name in sorted(missing)]
+    return problems
+
+
+def generate(units, out_dir):
+    """Run nbgrader generate_assignment for `units` in a scratch course; return its release/ folder."""
+    make_scratch_course(out_dir, units)
+    for unit in units:
+        run_nbgrader(out_dir, "generate_assignment", unit, "--force", "--log-level=ERROR")
+    return Path(out_dir) / "release"
+
+
+def verify(units, release_dir):
+    """Raise CourseError naming every notebook and cell of `release_dir` that gives something away."""
+    lines = []
+    for unit in units:
+        source_nb = nbformat.read(assignment_notebook(unit, "source"), as_version=4)
+        release_path = Path(release_dir) / unit / f"{unit}.ipynb"
+        release_nb = nbformat.read(release_path, as_version=4)
+        lines += [f"release/{unit}/{unit}.ipynb, cell {cell}: {problem}"
+                  for cell, problem in release_problems(source_nb, release_nb)]
+    if lines:
+        raise CourseError("the release is not safe to hand out:\n  " + "\n  ".join(lines))
+
+
+def differences(release_dir, committed_dir):
+    """Files that differ between a freshly built release and the committed one."""
+    comparison = filecmp.dircmp(release_dir, committed_dir, ignore=[".ipynb_checkpoints"])
+    def walk(cmp, prefix=""):
+        found = [f"{prefix}{name}" for name in cmp.left_only + cmp.right_only + cmp.diff_files]
+        for name, sub in cmp.subdirs.items():
+            found += walk(sub, f"{prefix}{name}/")
+        return found
+    return walk(comparison)
+
+
+def build(units=None, check_only=False, root=COURSE_ROOT):
+    """Generate and verify the release of `units`; write it to release/ unless `check_only`.
+
+    With `check_only`, raise CourseError if the committed release/ differs from what would be built.
+    """
+    units = units or source_units(root)
+    with tempfile.TemporaryDirectory(prefix="rnn-course-build-") as scratch:
+        fresh = generate(units, scratch)
+        verify(units, fresh)
+        for unit in units:
+            target = Path(root) / "release" / unit
+            if check_only:
+                stale = differences(fresh / unit, target) if target.exists() else [unit]
+                if stale:
+                    raise CourseError(f"release/{unit} is out of date with source/ ({', '.join(stale)}): "
+                                      "run `autograder build`")
+            else:
+                shutil.rmtree(target, ignore_errors=True)
+                shutil.copytree(fresh / unit, target)
+    return units

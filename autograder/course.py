@@ -1,0 +1,75 @@
+"""Where things are in the course directory, and how to run nbgrader on it."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+COURSE_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_FILE = "nbgrader_config.py"
+
+
+class CourseError(Exception):
+    """A problem the user can fix; the command line prints it as one line."""
+
+
+def source_units(root=COURSE_ROOT):
+    """Units that have an assignment under source/, in course order."""
+    return sorted(p.name for p in (Path(root) / "source").iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def assignment_notebook(unit, folder="source", root=COURSE_ROOT):
+    """The notebook of `unit` under `folder` (source or release)."""
+    path = Path(root) / folder / unit / f"{unit}.ipynb"
+    if not path.exists():
+        raise CourseError(f"{path} does not exist")
+    return path
+
+
+def nbgrader_env():
+    """The environment for nbgrader: this Python's bin/ first on PATH, because nbgrader runs alembic."""
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def run_nbgrader(course_dir, *args):
+    """Run an nbgrader command in `course_dir`; raise CourseError with its log if it fails."""
+    command = [str(Path(sys.executable).parent / "nbgrader"), *args]
+    result = subprocess.run(command, cwd=course_dir, env=nbgrader_env(), capture_output=True, text=True)
+    if result.returncode != 0:
+        raise CourseError(f"`nbgrader {' '.join(args)}` failed:\n{result.stdout}{result.stderr}")
+    return result
+
+
+def make_scratch_course(directory, units, root=COURSE_ROOT):
+    """Copy the configuration and the source of `units` into `directory`, an empty course."""
+    directory = Path(directory)
+    shutil.copy(Path(root) / CONFIG_FILE, directory / CONFIG_FILE)
+    for unit in units:
+        shutil.copytree(Path(root) / "source" / unit, directory / "source" / unit,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    return directory
+
+
+def nbgrader_cells(nb):
+    """The cells nbgrader knows about, by grade id."""
+    return {cell.metadata["nbgrader"]["grade_id"]: cell
+            for cell in nb.cells if "nbgrader" in cell.metadata and "grade_id" in cell.metadata["nbgrader"]}
+
+
+def read_notebook(path):
+    """Read a notebook, turning every way it can be broken into a one-line CourseError."""
+    path = Path(path)
+    if not path.exists():
+        raise CourseError(f"no such file: {path}")
+    if path.is_dir():
+        raise CourseError(f"{path} is a folder, not a notebook")
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as error:  # nbformat raises JSON, Unicode and validation errors alike
+        reason = str(error).splitlines()[0] if str(error) else error.__class__.__name__
+        raise CourseError(f"{path} is not a readable Jupyter notebook ({reason})") from None
+    return nb

@@ -1,0 +1,73 @@
+"""Autograde notebooks with nbgrader in a scratch course, so no real gradebook is touched."""
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+
+from autograder.course import make_scratch_course, nbgrader_cells, run_nbgrader
+
+ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@dataclass
+class CellResult:
+    """The grade of one graded cell of one submission."""
+    grade_id: str
+    earned: float | None  # None: waits for a person to grade it
+    possible: float
+    message: str = ""
+
+
+def failure_message(cell):
+    """The one-line reason a test cell failed, from its outputs: 'AssertionError: ...'."""
+    for output in cell.get("outputs", []):
+        if output.output_type == "error":
+            value = ANSI_ESCAPES.sub("", output.evalue).strip()
+            return f"{output.ename}: {value}" if value else output.ename
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream" and output.name == "stderr":
+            return "wrote to stderr: " + output.text.strip().splitlines()[-1][:200]
+    return ""
+
+
+def grade_submissions(unit, submissions, keep_dir=None):
+    """Autograde {student_id: notebook path} for `unit`; return {student_id: [CellResult, ...]}.
+
+    Every submission is graded by one `nbgrader autograde` run in a scratch course built from
+    source/, so hidden tests and locked cells come from the instructor's version.
+    """
+    with tempfile.TemporaryDirectory(prefix="rnn-course-grade-") as scratch:
+        course = Path(keep_dir or scratch)
+        make_scratch_course(course, [unit])
+        run_nbgrader(course, "generate_assignment", unit, "--force", "--log-level=ERROR")
+        for student, notebook in submissions.items():
+            folder = course / "submitted" / student / unit
+            folder.mkdir(parents=True)
+            shutil.copy(notebook, folder / f"{unit}.ipynb")
+        run_nbgrader(course, "autograde", unit, "--force", "--log-level=ERROR")
+        return {student: _results(course, unit, student) for student in submissions}
+
+
+def _results(course, unit, student):
+    graded = nbformat.read(course / "autograded" / student / unit / f"{unit}.ipynb", as_version=4)
+    cells = nbgrader_cells(graded)
+    results = []
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission_notebook(unit, unit, student)
+        for grade in sorted(submission.grades, key=lambda g: _position(graded, g.name)):
+            earned = None if grade.needs_manual_grade else float(grade.score)
+            cell = cells.get(grade.name)
+            message = "" if cell is None else failure_message(cell)
+            if cell is None:
+                message = "this cell was deleted from the notebook"
+            results.append(CellResult(grade.name, earned, float(grade.max_score), message))
+    return results
+
+
+def _position(nb, grade_id):
+    ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells]
+    return ids.index(grade_id) if grade_id in ids else len(ids)

@@ -1,0 +1,20 @@
+"""nbgrader configuration of the course: the repository root is the course directory."""
+from pathlib import Path
+
+c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
+
+c.CourseDirectory.course_id = "rnn-course"
+c.CourseDirectory.root = str(Path(__file__).resolve().parent)
+
+# The assignments are the units, one folder each under source/ (rnncourse.UNITS lists them):
+# 01_feedforward_vs_recurrent, 02_hidden_state, 03_bptt, 04_gym_workout, 05_architectures,
+# 06_gradient_problems. `autograder build` and generate_assignment add them to the gradebook.
+
+# Per-cell limit. The slowest cell of a correct solution takes a few seconds; 60 s leaves room
+# for a slow grading machine and still stops an infinite loop before it holds up a batch.
+c.Execute.timeout = 60
+
+# TensorFlow and Python warnings write to stderr, and nbgrader scores a test cell that wrote to
+# stderr as failed. Drop such noise before grading; an error is still an error.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"(?m)Warning|WARNING|absl::InitializeLog|^[IWE]\d{4} "

@@ -1,0 +1,76 @@
+"""Visible checks used by the assignments' test cells (introduced in unit 02).
+
+Each check raises an AssertionError whose message a student can act on: what was expected,
+what they got (in that order), and, when their answer matches a known mistake, which one.
+"""
+from collections.abc import Mapping
+
+import numpy as np
+
+
+def _preview(array, limit=6):
+    flat = np.asarray(array).ravel()
+    text = np.array2string(flat[:limit], precision=4, suppress_small=True)
+    return text if flat.size <= limit else text[:-1] + " ...]"
+
+
+def check_type(name, got, expected_type):
+    """Fail unless `got` is an instance of `expected_type`."""
+    if not isinstance(got, expected_type):
+        wanted = getattr(expected_type, "__name__", str(expected_type))
+        raise AssertionError(f"{name}: expected a {wanted}, got {type(got).__name__}")
+
+
+def check_pair(name, result):
+    """Fail unless a function returned a tuple of two things, e.g. `(h_next, cache)`."""
+    if not isinstance(result, tuple) or len(result) != 2:
+        got = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
+        raise AssertionError(f"{name} must return a pair (value, cache); got {got}")
+
+
+def check_shape(name, got, expected_shape):
+    """Fail unless `got` is an array of `expected_shape`; say so if only the axis order differs."""
+    shape = np.shape(got)
+    expected_shape = tuple(expected_shape)
+    if shape == expected_shape:
+        return
+    message = f"{name}: expected shape {expected_shape}, got {shape}"
+    if sorted(shape) == sorted(expected_shape):
+        message += " (the right sizes in the wrong order: check which axis you stack or sum over)"
+    raise AssertionError(message)
+
+
+def check_finite(name, got, hint=""):
+    """Fail if `got` holds NaN or infinity."""
+    bad = ~np.isfinite(np.asarray(got, dtype=float))
+    if bad.any():
+        raise AssertionError(f"{name}: {bad.sum()} entries are NaN or infinite. {hint}".strip())
+
+
+def check_close(name, got, expected, likely_mistakes: Mapping | None = None, rtol=1e-5, atol=1e-5):
+    """Fail unless `got` equals `expected` to tolerance.
+
+    `likely_mistakes` maps a sentence describing a mistake to the answer that mistake gives;
+    if `got` matches one of them, that sentence is the message.
+    """
+    expected = np.asarray(expected)
+    check_shape(name, got, expected.shape)
+    got = np.asarray(got, dtype=float)
+    if np.allclose(got, expected, rtol=rtol, atol=atol):
+        return
+    for mistake, wrong_answer in (likely_mistakes or {}).items():
+        wrong_answer = np.asarray(wrong_answer, dtype=float)
+        if wrong_answer.shape == got.shape and np.allclose(got, wrong_answer, rtol=rtol, atol=atol):
+            raise AssertionError(f"{name} is wrong: {mistake}")
+    worst = np.unravel_index(np.nanargmax(np.abs(got - expected)), got.shape) if got.size else ()
+    raise AssertionError(
+        f"{name} is wrong: expected {_preview(expected)}, got {_preview(got)}; "
+        f"largest difference at index {tuple(int(i) for i in worst)}: "
+        f"expected {expected[worst]:.6g}, got {got[worst]:.6g}"
+    )
+
+
+def check_equal(name, got, expected, hint=""):
+    """Fail unless `got == expected` (for integers, strings and the like)."""
+    if got != expected:
+        raise AssertionError(f"{name}: expected {expected!r}, got {got!r}. {hint}".strip())
