@@ -59,11 +59,12 @@ def _results(course, unit, student):
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         submission = gradebook.find_submission_notebook(unit, unit, student)
         for grade in sorted(submission.grades, key=lambda g: _position(graded, g.name)):
-            earned = None if grade.needs_manual_grade else float(grade.score)
             cell = cells.get(grade.name)
-            message = "" if cell is None else failure_message(cell)
-            if cell is None:
-                message = "this cell was deleted from the notebook"
+            if cell is None:  # nbgrader leaves a deleted cell for a person to look at; it ran nothing
+                earned, message = 0.0, "this cell was deleted from the notebook, so none of its tests ran"
+            else:
+                earned = None if grade.needs_manual_grade else float(grade.score)
+                message = failure_message(cell)
             results.append(CellResult(grade.name, earned, float(grade.max_score), message))
     return results
 

@@ -1,0 +1,78 @@
+"""`autograder check NOTEBOOK`: grade one filled-in notebook with every test, hidden ones included."""
+import json
+from collections import Counter
+from pathlib import Path
+
+from autograder.course import (CourseError, assignment_notebook, nbgrader_cells, read_notebook,
+                               source_units)
+from autograder.grading import grade_submissions
+
+
+def identify_unit(nb, path):
+    """The unit whose graded cells this notebook has most of; CourseError if it has none."""
+    ids = set(nbgrader_cells(nb))
+    overlap = {unit: len(ids & set(nbgrader_cells(read_notebook(assignment_notebook(unit)))))
+               for unit in source_units()}
+    best = max(overlap, key=overlap.get, default=None)
+    if best is None or overlap[best] == 0:
+        expected = ", ".join(f"release/{u}/{u}.ipynb" for u in overlap)
+        raise CourseError(f"{path} is not an assignment of this course: none of its cells come from "
+                          f"{expected}")
+    return best
+
+
+def locked_cell_notes(nb, unit):
+    """Notes on locked cells the student deleted, duplicated or edited (nbgrader grades the originals)."""
+    release = nbgrader_cells(read_notebook(assignment_notebook(unit, "release")))
+    source = nbgrader_cells(read_notebook(assignment_notebook(unit, "source")))
+    counts = Counter(cell.metadata["nbgrader"]["grade_id"] for cell in nb.cells
+                     if "grade_id" in cell.metadata.get("nbgrader", {}))
+    submitted = nbgrader_cells(nb)
+    notes = []
+    for grade_id, original in release.items():
+        if not original.metadata["nbgrader"].get("locked"):
+            continue
+        if grade_id not in submitted:
+            notes.append(f"locked cell '{grade_id}' was deleted; restore it from release/{unit}/")
+        elif submitted[grade_id].source.strip() not in (original.source.strip(), source[grade_id].source.strip()):
+            notes.append(f"locked cell '{grade_id}' was edited; it is graded as originally written")
+    notes += [f"cell '{grade_id}' appears {n} times; only one copy counts"
+              for grade_id, n in counts.items() if n > 1]
+    return notes
+
+
+def check(path, on_start=lambda unit: None):
+    """Grade the notebook at `path`; return (unit, notes, results). `on_start(unit)` shows progress."""
+    path = Path(path)
+    nb = read_notebook(path)
+    unit = identify_unit(nb, path)
+    notes = locked_cell_notes(nb, unit)
+    on_start(unit)
+    results = grade_submissions(unit, {"self-check": path})["self-check"]
+    return unit, notes, results
+
+
+def format_table(unit, notes, results):
+    """A table a person reads: exercise, points earned, points possible, and why a test failed."""
+    width = max([len(r.grade_id) for r in results] + [len("exercise")])
+    lines = [f"{'exercise':<{width}}  {'earned':>6}  {'possible':>8}", "-" * (width + 18)]
+    for r in results:
+        earned = "by hand" if r.earned is None else f"{r.earned:g}"
+        lines.append(f"{r.grade_id:<{width}}  {earned:>6}  {r.possible:>8g}")
+        if r.message:
+            lines.append(f"{'':<4}-> {r.message}")
+    auto = [r for r in results if r.earned is not None]
+    manual = sum(r.possible for r in results if r.earned is None)
+    lines.append("-" * (width + 18))
+    total = f"{sum(r.earned for r in auto):g}"
+    lines.append(f"{'total (autograded)':<{width}}  {total:>6}  {sum(r.possible for r in auto):>8g}")
+    if manual:
+        lines.append(f"{manual:g} more points are graded by hand by your instructor.")
+    if notes:
+        lines += ["", "Notes:"] + [f"- {note}" for note in notes]
+    return f"Unit {unit}\n" + "\n".join(lines)
+
+
+def as_json(unit, notes, results):
+    return json.dumps({"unit": unit, "notes": notes,
+                       "results": [vars(r) for r in results]}, indent=2)
