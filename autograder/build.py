@@ -55,19 +55,19 @@ def release_problems(source_nb, release_nb):
     return problems
 
 
-def generate(units, out_dir):
+def generate(units, out_dir, root=COURSE_ROOT):
     """Run nbgrader generate_assignment for `units` in a scratch course; return its release/ folder."""
-    make_scratch_course(out_dir, units)
+    make_scratch_course(out_dir, units, root)
     for unit in units:
         run_nbgrader(out_dir, "generate_assignment", unit, "--force", "--log-level=ERROR")
     return Path(out_dir) / "release"
 
 
-def verify(units, release_dir):
+def verify(units, release_dir, root=COURSE_ROOT):
     """Raise CourseError naming every notebook and cell of `release_dir` that gives something away."""
     lines = []
     for unit in units:
-        source_nb = nbformat.read(assignment_notebook(unit, "source"), as_version=4)
+        source_nb = nbformat.read(assignment_notebook(unit, "source", root), as_version=4)
         release_path = Path(release_dir) / unit / f"{unit}.ipynb"
         release_nb = nbformat.read(release_path, as_version=4)
         lines += [f"release/{unit}/{unit}.ipynb, cell {cell}: {problem}"
@@ -94,8 +94,8 @@ def build(units=None, check_only=False, root=COURSE_ROOT):
     """
     units = units or source_units(root)
     with tempfile.TemporaryDirectory(prefix="rnn-course-build-") as scratch:
-        fresh = generate(units, scratch)
-        verify(units, fresh)
+        fresh = generate(units, scratch, root)
+        verify(units, fresh, root)
         for unit in units:
             target = Path(root) / "release" / unit
             if check_only:
