@@ -27,6 +27,8 @@ def failure_message(cell):
     for output in cell.get("outputs", []):
         if output.output_type == "error":
             value = ANSI_ESCAPES.sub("", output.evalue).strip()
+            if output.ename == "NotImplementedError" and not value:
+                return "NotImplementedError: replace `raise NotImplementedError()` with your code"
             return f"{output.ename}: {value}" if value else output.ename
     for output in cell.get("outputs", []):
         if output.output_type == "stream" and output.name == "stderr":
@@ -65,6 +67,8 @@ def _results(course, unit, student):
             else:
                 earned = None if grade.needs_manual_grade else float(grade.score)
                 message = failure_message(cell)
+                if cell.metadata["nbgrader"].get("solution") and earned == 0:
+                    message = "not answered yet"
             results.append(CellResult(grade.name, earned, float(grade.max_score), message))
     return results
 
