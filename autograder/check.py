@@ -60,7 +60,7 @@ def format_table(unit, notes, results):
         earned = "by hand" if r.earned is None else f"{r.earned:g}"
         lines.append(f"{r.grade_id:<{width}}  {earned:>6}  {r.possible:>8g}")
         if r.message:
-            lines.append(f"{'':<4}-> {r.message}")
+            lines.append(f"{'':<4}-> " + r.message.replace("\n", "\n       "))
     auto = [r for r in results if r.earned is not None]
     manual = sum(r.possible for r in results if r.earned is None)
     lines.append("-" * (width + 18))

@@ -74,3 +74,28 @@ def check_equal(name, got, expected, hint=""):
     """Fail unless `got == expected` (for integers, strings and the like)."""
     if got != expected:
         raise AssertionError(f"{name}: expected {expected!r}, got {got!r}. {hint}".strip())
+
+
+def call(function, *args):
+    """Call a student's function; turn a NumPy shape error into a message naming the inputs' shapes.
+
+    A NotImplementedError (the untouched stub) and other errors pass through unchanged.
+    """
+    try:
+        return function(*args)
+    except ValueError as error:
+        text = str(error)
+        if not any(word in text for word in ("matmul", "broadcast", "shapes", "dimension")):
+            raise
+        import inspect
+        try:
+            names = list(inspect.signature(function).parameters)
+        except (TypeError, ValueError):
+            names = [f"arg{i}" for i in range(len(args))]
+        shapes = ", ".join(f"{name} {np.shape(arg)}" for name, arg in zip(names, args))
+        raise AssertionError(
+            f"{function.__name__} raised ValueError: {text}\n"
+            f"It was called with {shapes}. Check that every matrix product pairs a "
+            f"(.., K) array with a (K, ..) one, and that arrays you combine have matching shapes "
+            f"(a reduction such as z.max(axis=-1) drops that axis unless you pass keepdims=True)."
+        ) from None
