@@ -9,15 +9,18 @@ from autograder.grading import grade_submissions
 
 
 def identify_unit(nb, path):
-    """The unit whose graded cells this notebook has most of; CourseError if it has none."""
+    """The unit this notebook belongs to, from the graded cells only that unit has."""
+    cells = {unit: set(nbgrader_cells(read_notebook(assignment_notebook(unit)))) for unit in source_units()}
     ids = set(nbgrader_cells(nb))
-    overlap = {unit: len(ids & set(nbgrader_cells(read_notebook(assignment_notebook(unit)))))
-               for unit in source_units()}
+    overlap = {}
+    for unit, own in cells.items():
+        others = set().union(*(c for u, c in cells.items() if u != unit))
+        overlap[unit] = len(ids & (own - others))
     best = max(overlap, key=overlap.get, default=None)
     if best is None or overlap[best] == 0:
         expected = ", ".join(f"release/{u}/{u}.ipynb" for u in overlap)
-        raise CourseError(f"{path} is not an assignment of this course: none of its cells come from "
-                          f"{expected}")
+        raise CourseError(f"{path} is not an assignment of this course: none of its graded cells come "
+                          f"from {expected}")
     return best
 
 

@@ -1,17 +1,5 @@
-"""Wrong implementations students really write, per unit and graded function.
-
-Each must lose the points of the tests named in `loses` when graded with nbgrader.
-"""
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Mistake:
-    name: str
-    solution_cell: str  # grade id of the solution cell to replace
-    source: str         # the wrong cell
-    loses: tuple        # grade ids of test cells that must score less than full
-
+"""Known-wrong implementations of unit 02's graded functions."""
+from known_mistakes.mistake import Mistake
 
 STEP = "def rnn_step_forward(x, h_prev, Wx, Wh, b):\n    h_next = {}\n    return h_next, (x, h_prev, Wx, Wh, h_next)\n"
 FORWARD = """def rnn_forward(x, h0, Wx, Wh, b):
@@ -28,7 +16,7 @@ COUNT = "def count_rnn_parameters(input_dim, hidden_dim, output_dim):\n    D, H,
 STEP_TESTS = ("test_rnn_step_forward_values",)
 FORWARD_TESTS = ("test_rnn_forward_values",)
 
-UNIT_02 = [
+MISTAKES = [
     Mistake("bias missing", "rnn_step_forward", STEP.format("np.tanh(x @ Wx + h_prev @ Wh)"), STEP_TESTS),
     Mistake("tanh missing", "rnn_step_forward", STEP.format("x @ Wx + h_prev @ Wh + b"), STEP_TESTS),
     Mistake("recurrent weight transposed", "rnn_step_forward",
@@ -71,5 +59,3 @@ UNIT_02 = [
     Mistake("recurrent weights counted as D * H", "count_rnn_parameters",
             COUNT.format(formula="2 * D * H + H + H * V + V"), ("test_count_rnn_parameters",)),
 ]
-
-KNOWN_MISTAKES = {"02_hidden_state": UNIT_02}
