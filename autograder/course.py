@@ -17,6 +17,9 @@ class CourseError(Exception):
 
 def source_units(root=COURSE_ROOT):
     """Units that have an assignment under source/, in course order."""
+    if not (Path(root) / "source").is_dir():
+        raise CourseError(f"no source/ folder in {root}: grading needs the instructor's version of "
+                          "the assignments (students in a class use nbgrader's Validate button instead)")
     return sorted(p.name for p in (Path(root) / "source").iterdir() if p.is_dir() and not p.name.startswith("."))
 
 

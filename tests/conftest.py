@@ -1,5 +1,6 @@
 """Shared helpers of the course's tests: executing notebooks and making graded variants."""
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -40,6 +41,12 @@ def solution_variant(unit, replacements, path):
         cells[grade_id].source = source
     nbformat.write(nb, path)
     return path
+
+
+def run_check(*args):
+    """Run `python -m autograder check ARGS` from the course root."""
+    return subprocess.run([sys.executable, "-m", "autograder", "check", *map(str, args)],
+                          capture_output=True, text=True, cwd=COURSE_ROOT)
 
 
 @pytest.fixture(params=UNITS)

@@ -1,18 +1,11 @@
 """`autograder check`: one line for a bad notebook, a clear table and notes for a tampered one."""
 import json
-import subprocess
-import sys
 
 import nbformat
 import pytest
 
 from autograder.course import COURSE_ROOT, assignment_notebook
-from conftest import solution_variant
-
-
-def run_check(*args):
-    return subprocess.run([sys.executable, "-m", "autograder", "check", *map(str, args)],
-                          capture_output=True, text=True, cwd=COURSE_ROOT)
+from conftest import run_check, solution_variant
 
 
 def one_line_error(result, *words):

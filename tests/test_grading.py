@@ -1,14 +1,13 @@
 """Each unit under nbgrader: the reference solution earns full marks, the release earns zero,
 TensorFlow noise costs nothing, and known-wrong implementations lose points."""
 import json
-import subprocess
-import sys
 
+import nbformat
 import pytest
 
-from autograder.course import COURSE_ROOT, assignment_notebook
+from autograder.course import assignment_notebook
 from autograder.grading import grade_submissions
-from conftest import UNITS, execute, solution_variant, stderr_outputs
+from conftest import UNITS, execute, run_check, solution_variant, stderr_outputs
 from known_mistakes import KNOWN_MISTAKES
 
 # A correct rnn-course solution whose first call makes Python, Keras and TensorFlow write to stderr.
@@ -72,12 +71,10 @@ def test_manual_questions_wait_for_a_person(unit, graded):
 
 @pytest.mark.parametrize("unit_name", ["02_hidden_state"])
 def test_tensorflow_warnings_cost_no_points(unit_name, tmp_path):
-    source = assignment_notebook(unit_name).read_text()
-    import nbformat
     nb = nbformat.read(assignment_notebook(unit_name), as_version=4)
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "rnn_forward")
     noisy_source = cell.source.replace('"""\n    ### BEGIN SOLUTION', '"""' + NOISE.replace("\n", "\n    ") + "### BEGIN SOLUTION", 1)
-    assert noisy_source != cell.source and source
+    assert noisy_source != cell.source
     path = solution_variant(unit_name, {"rnn_forward": noisy_source}, tmp_path / "noisy.ipynb")
     # The variant really is noisy: executed as is, a test cell writes to stderr...
     assert any(cell_id.startswith("test_") for cell_id, _ in stderr_outputs(execute(path)))
@@ -104,17 +101,11 @@ def test_known_mistakes_lose_points(unit_name, solution_cell, tmp_path):
 
 
 def test_every_graded_function_has_known_mistakes(unit):
-    import nbformat
     nb = nbformat.read(assignment_notebook(unit), as_version=4)
     solution_cells = {c.metadata.nbgrader["grade_id"] for c in nb.cells
                       if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
     covered = {m.solution_cell for m in KNOWN_MISTAKES.get(unit, [])}
     assert solution_cells <= covered, f"no known mistakes for {solution_cells - covered}"
-
-
-def run_check(*args):
-    return subprocess.run([sys.executable, "-m", "autograder", "check", *map(str, args)],
-                          capture_output=True, text=True, cwd=COURSE_ROOT)
 
 
 def test_check_gives_full_marks_to_the_solution_and_zero_to_the_stub(unit):
