@@ -43,5 +43,5 @@ def hidden_state_trajectories(h, labels=None, ax=None, title="Hidden-state traje
                         arrowprops=dict(arrowstyle="->", color=line.get_color(), lw=2))
     ax.set(xlabel="$h_t[0]$", ylabel="$h_t[1]$", title=title, xlim=(-1.05, 1.05), ylim=(-1.05, 1.05))
     ax.set_aspect("equal")
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize="small")  # off the curves
     return ax
