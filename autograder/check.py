@@ -64,8 +64,8 @@ def format_table(unit, notes, results):
         lines.append(f"{r.grade_id:<{width}}  {earned:>6}  {r.possible:>8g}")
         if r.message:
             lines.append(f"{'':<4}-> " + r.message.replace("\n", "\n       "))
-    auto = [r for r in results if r.earned is not None]
-    manual = sum(r.possible for r in results if r.earned is None)
+    auto = [r for r in results if not r.by_hand]
+    manual = sum(r.possible for r in results if r.by_hand)
     lines.append("-" * (width + 18))
     total = f"{sum(r.earned for r in auto):g}"
     lines.append(f"{'total (autograded)':<{width}}  {total:>6}  {sum(r.possible for r in auto):>8g}")

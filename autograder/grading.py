@@ -20,6 +20,7 @@ class CellResult:
     earned: float | None  # None: waits for a person to grade it
     possible: float
     message: str = ""
+    by_hand: bool = False  # a free-text answer that a person grades
 
 
 def failure_message(cell):
@@ -62,14 +63,16 @@ def _results(course, unit, student):
         submission = gradebook.find_submission_notebook(unit, unit, student)
         for grade in sorted(submission.grades, key=lambda g: _position(graded, g.name)):
             cell = cells.get(grade.name)
+            # Free-text answers are the graded cells that students write in (nbgrader: solution + grade).
+            by_hand = grade.cell_type == "markdown" if cell is None else bool(cell.metadata["nbgrader"].get("solution"))
             if cell is None:  # nbgrader leaves a deleted cell for a person to look at; it ran nothing
                 earned, message = 0.0, "this cell was deleted from the notebook, so none of its tests ran"
             else:
                 earned = None if grade.needs_manual_grade else float(grade.score)
                 message = failure_message(cell)
-                if cell.metadata["nbgrader"].get("solution") and earned == 0:
+                if by_hand and earned == 0:
                     message = "not answered yet"
-            results.append(CellResult(grade.name, earned, float(grade.max_score), message))
+            results.append(CellResult(grade.name, earned, float(grade.max_score), message, by_hand))
     return results
 
 

@@ -76,6 +76,15 @@ def check_equal(name, got, expected, hint=""):
         raise AssertionError(f"{name}: expected {expected!r}, got {got!r}. {hint}".strip())
 
 
+def _describe(value):
+    """'(3, 4)' for an array, 'a tuple of 5' for a cache and the like."""
+    if isinstance(value, np.ndarray) or np.isscalar(value):
+        return str(np.shape(value))
+    if isinstance(value, (tuple, list)):
+        return f"(a {type(value).__name__} of {len(value)})"
+    return f"(a {type(value).__name__})"
+
+
 def call(function, *args):
     """Call a student's function; turn a NumPy shape error into a message naming the inputs' shapes.
 
@@ -92,7 +101,7 @@ def call(function, *args):
             names = list(inspect.signature(function).parameters)
         except (TypeError, ValueError):
             names = [f"arg{i}" for i in range(len(args))]
-        shapes = ", ".join(f"{name} {np.shape(arg)}" for name, arg in zip(names, args))
+        shapes = ", ".join(f"{name} {_describe(arg)}" for name, arg in zip(names, args))
         raise AssertionError(
             f"{function.__name__} raised ValueError: {text}\n"
             f"It was called with {shapes}. Check that every matrix product pairs a "

@@ -20,7 +20,7 @@ tf.get_logger().warning("a TensorFlow log line")
 
 
 def autograded(results):
-    return [r for r in results if r.earned is not None]
+    return [r for r in results if not r.by_hand]
 
 
 def score(results):
@@ -59,14 +59,15 @@ def test_untouched_release_earns_zero_and_grading_finishes(unit, graded):
     results = graded(unit)["release"]
     assert len(results) == len(graded(unit)["solution"])  # every cell was graded
     assert all(r.earned in (0, None) for r in results), [(r.grade_id, r.earned) for r in results]
-    assert all("NotImplementedError" in r.message for r in results if r.message and r.earned is not None
-               and r.grade_id.startswith("test_"))
+    assert all("NotImplementedError" in r.message for r in autograded(results) if r.message)
     assert score(results)[0] == 0
 
 
 def test_manual_questions_wait_for_a_person(unit, graded):
-    manual = [r for r in graded(unit)["solution"] if r.earned is None]
+    manual = [r for r in graded(unit)["solution"] if r.by_hand]
     assert manual, "every unit has at least one free-text question graded by hand"
+    assert all(r.earned is None for r in manual), "an answered free-text question waits for a person"
+    assert all(r.earned == 0 for r in graded(unit)["release"] if r.by_hand), "an empty answer earns 0"
 
 
 @pytest.mark.parametrize("unit_name", ["02_hidden_state"])
@@ -113,7 +114,7 @@ def test_check_gives_full_marks_to_the_solution_and_zero_to_the_stub(unit):
         result = run_check(assignment_notebook(unit, folder), "--json")
         assert result.returncode == 0, result.stderr
         report = json.loads(result.stdout)
-        earned = sum(r["earned"] for r in report["results"] if r["earned"] is not None)
-        possible = sum(r["possible"] for r in report["results"] if r["earned"] is not None)
+        earned = sum(r["earned"] for r in report["results"] if not r["by_hand"])
+        possible = sum(r["possible"] for r in report["results"] if not r["by_hand"])
         assert report["unit"] == unit and possible > 0
         assert earned == (possible if expect_full else 0)
