@@ -9,6 +9,7 @@ from autograder.course import assignment_notebook
 from autograder.grading import grade_submissions
 from conftest import UNITS, execute, run_check, solution_variant, stderr_outputs
 from known_mistakes import KNOWN_MISTAKES
+from mistake_packing import pack
 
 # A correct rnn-course solution whose first call makes Python, Keras and TensorFlow write to stderr.
 NOISE = '''
@@ -85,20 +86,31 @@ def test_tensorflow_warnings_cost_no_points(unit_name, tmp_path):
     assert earned == possible, [(r.grade_id, r.message) for r in results if r.earned != r.possible]
 
 
-MISTAKE_BATCHES = [(unit, cell) for unit, mistakes in KNOWN_MISTAKES.items() if unit in UNITS
-                   for cell in dict.fromkeys(m.solution_cell for m in mistakes)]
+GROUPS_PER_RUN = 4  # submissions per nbgrader run: fewer runs, still spread over both cores
 
 
-@pytest.mark.parametrize("unit_name, solution_cell", MISTAKE_BATCHES)
-def test_known_mistakes_lose_points(unit_name, solution_cell, tmp_path):
-    mistakes = [m for m in KNOWN_MISTAKES[unit_name] if m.solution_cell == solution_cell]
-    submissions = {f"mistake{i}": solution_variant(unit_name, {m.solution_cell: m.source}, tmp_path / f"{i}.ipynb")
-                   for i, m in enumerate(mistakes)}
+def mistake_runs():
+    """(unit, groups) for each nbgrader run; a group of mistakes is graded as one submission."""
+    runs = []
+    for unit_name, mistakes in KNOWN_MISTAKES.items():
+        if unit_name in UNITS:
+            groups = pack(mistakes, assignment_notebook(unit_name))
+            runs += [(unit_name, groups[i:i + GROUPS_PER_RUN]) for i in range(0, len(groups), GROUPS_PER_RUN)]
+    return runs
+
+
+@pytest.mark.parametrize("unit_name, groups", mistake_runs(),
+                         ids=lambda value: value if isinstance(value, str) else f"{len(value)}groups")
+def test_known_mistakes_lose_points(unit_name, groups, tmp_path):
+    submissions = {f"group{i}": solution_variant(unit_name, {m.solution_cell: m.source for m in group},
+                                                 tmp_path / f"{i}.ipynb")
+                   for i, group in enumerate(groups)}
     graded = grade_submissions(unit_name, submissions)
-    for i, mistake in enumerate(mistakes):
-        by_cell = {r.grade_id: r for r in graded[f"mistake{i}"]}
-        kept = [t for t in mistake.loses if by_cell[t].earned >= by_cell[t].possible]
-        assert kept == [], f"'{mistake.name}' still earned full points on {kept}"
+    for i, group in enumerate(groups):
+        by_cell = {r.grade_id: r for r in graded[f"group{i}"]}
+        for mistake in group:
+            kept = [t for t in mistake.loses if by_cell[t].earned >= by_cell[t].possible]
+            assert kept == [], f"'{mistake.name}' still earned full points on {kept}"
 
 
 def test_every_graded_function_has_known_mistakes(unit):
