@@ -10,9 +10,10 @@ c.CourseDirectory.root = str(Path(__file__).resolve().parent)
 # 01_feedforward_vs_recurrent, 02_hidden_state, 03_bptt, 04_gym_workout, 05_architectures,
 # 06_gradient_problems. `autograder build` and generate_assignment add them to the gradebook.
 
-# Per-cell limit. The slowest cell of a correct solution takes a few seconds; 60 s leaves room
-# for a slow grading machine and still stops an infinite loop before it holds up a batch.
-c.Execute.timeout = 60
+# Per-cell limit. The slowest graded cell of a reference solution (unit 06's adding problem, which
+# trains an LSTM) takes about 10 s alone and up to about 25 s when two graders share 2 cores;
+# 120 s leaves room for a slow grading machine and still stops an infinite loop within two minutes.
+c.Execute.timeout = 120
 
 # TensorFlow and Python warnings write to stderr, and nbgrader scores a test cell that wrote to
 # stderr as failed. Drop such noise before grading; an error is still an error.
