@@ -31,7 +31,7 @@ def main(argv=None):
             def announce(unit):
                 if not args.json:
                     print(f"Grading {args.notebook} as unit {unit}, hidden tests included "
-                          "(about 20 s)...", flush=True)
+                          "(under a minute)...", flush=True)
             result = check(args.notebook, on_start=announce)
             print(as_json(*result) if args.json else format_table(*result))
     except CourseError as error:
