@@ -1,0 +1,155 @@
+"""The grader's agent inside a sandboxed student kernel.
+
+The grader runs this file's source (after wire.py's) in the student's kernel as a module named
+`_grading_agent`. It answers the referee's requests: look up a name, call a function, read an
+attribute, with plain data or references to objects that stay in the sandbox. Nothing here is
+trusted: the student's code can replace any of it, and can then only send other data back.
+"""
+import builtins
+
+import numpy as np
+
+_objects = {}          # reference id -> object of the sandbox the referee holds a reference to
+_last_response = ""
+CALLBACK_PROMPT = "\x00grader-callback:"
+
+
+def _reference(value):
+    """Keep a sandbox object here and describe it to the referee."""
+    plain = _as_array(value)
+    if plain is not None:
+        return encode(plain, _reference)  # noqa: F821 (wire.encode, run in the same module)
+    key = len(_objects) + 1
+    _objects[key] = value
+    types = []
+    for cls in type(value).__mro__:
+        types.append(f"{getattr(cls, '__module__', '?')}:{getattr(cls, '__qualname__', '?')}")
+    return {"__ref__": key, "types": types, "callable": callable(value),
+            "name": str(getattr(value, "__name__", "")) if isinstance(getattr(value, "__name__", None), str) else ""}
+
+
+def _as_array(value):
+    """Tensors and array-likes as NumPy arrays, so that tests receive numbers, not references."""
+    if isinstance(value, np.ndarray):
+        return np.asarray(value)
+    if hasattr(value, "__array__") and not isinstance(value, type) and hasattr(value, "shape") and hasattr(value, "dtype"):
+        try:
+            array = np.asarray(value)
+        except Exception:
+            return None
+        return array if array.dtype.kind in "biufc" else None
+    return None
+
+
+class _Callback:
+    """An object of the referee (a test's function or stand-in model), called from the sandbox."""
+
+    def __init__(self, key, is_callable):
+        self._key, self._callable = key, is_callable
+
+    def _ask(self, op, **fields):
+        request = dumps({"op": op, "target": self._key, **fields}, _reference)  # noqa: F821
+        answer = builtins.input(CALLBACK_PROMPT + request)
+        response = loads(answer, _resolve)  # noqa: F821
+        if response.get("error"):
+            name, message = response["error"]
+            raise getattr(builtins, name, RuntimeError)(message) if isinstance(getattr(builtins, name, None), type) \
+                else RuntimeError(message)
+        return response["ok"]
+
+    def __call__(self, *args, **kwargs):
+        return self._ask("call", args=list(args), kwargs=kwargs)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._ask("getattr", name=name)
+
+
+def _resolve(record):
+    if "__ref__" in record:
+        return _objects[record["__ref__"]]
+    if "__cb__" in record:
+        return _Callback(record["__cb__"], record.get("callable", True))
+    raise WireError("unknown reference")  # noqa: F821
+
+
+def _mutable_args(args, kwargs):
+    """The arguments a function may have changed in place, as they are after the call."""
+    def after(value):
+        return encode(value, _reference) if isinstance(value, (list, dict, np.ndarray)) else None  # noqa: F821
+    return [after(a) for a in args], {k: after(v) for k, v in kwargs.items()}
+
+
+def _namespace():
+    return get_ipython().user_ns  # noqa: F821 (IPython's builtin in a kernel)
+
+
+def _seed(seed):
+    import random
+    import sys
+    random.seed(seed)
+    np.random.seed(seed)
+    if "keras" in sys.modules:
+        sys.modules["keras"].utils.set_random_seed(seed)
+
+
+def _perform(request):
+    op = request["op"]
+    if op == "lookup":
+        namespace, found = _namespace(), {}
+        for name in request["names"]:
+            if name in namespace:
+                found[name] = namespace[name]
+        return found
+    if op == "seed":
+        return _seed(request["seed"])
+    target = _objects[request["target"]]
+    if op == "call":
+        args, kwargs = request["args"], request["kwargs"]
+        result = target(*args, **kwargs)
+        mutated_args, mutated_kwargs = _mutable_args(args, kwargs)
+        return {"result": result, "args": mutated_args, "kwargs": mutated_kwargs}
+    if op == "getattr":
+        return getattr(target, request["name"])
+    if op == "setattr":
+        setattr(target, request["name"], request["value"])
+        return None
+    if op == "getitem":
+        return target[request["key"]]
+    if op == "len":
+        return len(target)
+    if op == "iter":
+        return list(target)
+    if op == "array":
+        array = _as_array(target)
+        if array is None:
+            raise TypeError(f"a {type(target).__name__} is not an array")
+        return array
+    if op == "bool":
+        return bool(target)
+    if op == "str":
+        return str(target)
+    if op == "repr":
+        return repr(target)
+    raise ValueError(f"unknown request {op!r}")
+
+
+def handle(request_text):
+    """Answer one request; the answer waits in `_last_response` for take()."""
+    global _last_response
+    try:
+        request = loads(request_text, _resolve)  # noqa: F821
+        _last_response = dumps({"ok": _perform(request)}, _reference)  # noqa: F821
+    except BaseException as error:  # the referee turns it into the test's exception
+        message = str(error)
+        try:
+            _last_response = dumps({"error": [type(error).__name__, message[:20000]]}, _reference)  # noqa: F821
+        except Exception:
+            _last_response = dumps({"error": ["RuntimeError", "an error that could not be described"]}, _reference)  # noqa: F821
+
+
+def take():
+    global _last_response
+    response, _last_response = _last_response, ""
+    return response

@@ -1,0 +1,320 @@
+"""The referee: runs the instructor's test code outside the student's kernel.
+
+nbgrader runs test cells in the student's own kernel, so the student's code can rewrite the
+verdict (replace run_cell, strip asserts, patch NumPy). Here the test cells run in the grader's
+process instead, in a namespace of their own. A name the tests need that the instructor's cells
+did not define (the student's functions) is looked up in the sandboxed kernel and arrives as
+plain data or as a RemoteObject: calling it runs the student's code in the sandbox and returns
+plain data (see wire.py). Every comparison, assert and printed verdict happens here.
+"""
+import ast
+import builtins
+import contextlib
+import io
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+from jupyter_client import BlockingKernelClient
+from nbformat import NotebookNode
+
+from autograder import wire
+from autograder.agent import CALLBACK_PROMPT
+
+AGENT_SOURCE = (Path(wire.__file__).read_text() + "\n" + Path(__file__).with_name("agent.py").read_text())
+INSTALL_AGENT = (
+    "import sys as _s, types as _t\n"
+    "_m = _t.ModuleType('_grading_agent')\n"
+    "exec(compile({source!r}, '_grading_agent', 'exec'), _m.__dict__)\n"
+    "_s.modules['_grading_agent'] = _m\n"
+    "del _s, _t, _m\n")
+# Dunder names the referee never asks the sandbox for (NumPy and Python probe them on any object).
+_LOCAL_ONLY = lambda name: name.startswith("__") and name not in ("__name__", "__qualname__", "__module__", "__doc__")  # noqa: E731
+
+
+class StudentKernelError(Exception):
+    """The student's kernel could not answer: it died, broke a limit, or took too long."""
+
+
+class RemoteObject:
+    """An object that lives in the student's sandboxed kernel; every use is a request there."""
+    __slots__ = ("_channel", "_key", "_types", "_callable", "_name")
+
+    def __init__(self, channel, record):
+        self._channel, self._key = channel, record["__ref__"]
+        self._types = [t for t in record.get("types", []) if isinstance(t, str)]
+        self._callable, self._name = bool(record.get("callable")), str(record.get("name", ""))
+
+    def _ask(self, op, **fields):
+        return self._channel.request({"op": op, "target": self._key, **fields})
+
+    def __call__(self, *args, **kwargs):
+        answer = self._ask("call", args=list(args), kwargs=kwargs)
+        if not isinstance(answer, dict) or "result" not in answer:
+            raise StudentKernelError("the student's kernel sent a malformed answer")
+        for original, after in zip(args, answer.get("args") or []):
+            _copy_back(original, after)
+        for name, after in (answer.get("kwargs") or {}).items():
+            if name in kwargs:
+                _copy_back(kwargs[name], after)
+        return answer["result"]
+
+    def __getattr__(self, name):
+        if _LOCAL_ONLY(name):
+            raise AttributeError(name)
+        return self._ask("getattr", name=name)
+
+    def __getitem__(self, key):
+        return self._ask("getitem", key=key)
+
+    def __len__(self):
+        length = self._ask("len")
+        if type(length) is not int:
+            raise TypeError("len() of a student object must be an int")
+        return length
+
+    def __iter__(self):
+        items = self._ask("iter")
+        return iter(items if isinstance(items, list) else [])
+
+    def __bool__(self):
+        return self._ask("bool") is True
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self._ask("array"), dtype=dtype)
+
+    def __repr__(self):
+        return f"<{self._name or (self._types[0] if self._types else 'object')} in the student's kernel>"
+
+    @property
+    def __class__(self):
+        """The grader's own class of the same name, so that isinstance(model, keras.Model) works."""
+        for name in self._types:
+            module_name, _, qualname = name.partition(":")
+            obj = sys.modules.get(module_name)
+            for part in qualname.split("."):
+                obj = getattr(obj, part, None) if obj is not None else None
+            if isinstance(obj, type):
+                return obj
+        return RemoteObject
+
+
+def _copy_back(original, after):
+    """Apply in place what the student's function did to an argument (arrays, lists, dicts)."""
+    if isinstance(original, np.ndarray) and isinstance(after, np.ndarray):
+        if original.shape == after.shape and original.flags.writeable and not np.array_equal(original, after, equal_nan=True):
+            np.copyto(original, after, casting="unsafe")
+    elif isinstance(original, list) and isinstance(after, list):
+        if len(original) != len(after):
+            original[:] = after
+            return
+        for index, (item, new) in enumerate(zip(original, after)):
+            if isinstance(item, (np.ndarray, list, dict)) and type(new) is type(item):
+                _copy_back(item, new)
+            elif type(new) is not type(item) or (not isinstance(item, np.ndarray) and item != new):
+                original[index] = new
+    elif isinstance(original, dict) and isinstance(after, dict):
+        for key in set(original) - set(after):
+            del original[key]
+        for key, new in after.items():
+            if key in original and isinstance(original[key], (np.ndarray, list, dict)) and type(new) is type(original[key]):
+                _copy_back(original[key], new)
+            else:
+                original[key] = new
+
+
+class SandboxChannel:
+    """Requests to the agent in the student's kernel, over the kernel's own messaging protocol."""
+
+    def __init__(self, connection_file, is_alive, death_reason=lambda: None):
+        self._client = BlockingKernelClient()
+        self._client.load_connection_file(connection_file)
+        self._client.start_channels(shell=True, iopub=False, stdin=True, hb=False, control=False)
+        self._is_alive, self._death_reason = is_alive, death_reason
+        self._callbacks, self._busy = {}, False
+        self.deadline = None  # monotonic time after which a request gives up
+
+    def close(self):
+        self._client.stop_channels()
+
+    def install_agent(self, timeout=60):
+        self._execute(INSTALL_AGENT.format(source=AGENT_SOURCE), {}, time.monotonic() + timeout)
+
+    def _reference(self, value):
+        if isinstance(value, RemoteObject):
+            return {"__ref__": object.__getattribute__(value, "_key")}
+        key = len(self._callbacks) + 1
+        self._callbacks[key] = value
+        return {"__cb__": key, "callable": callable(value)}
+
+    def _resolve(self, record):
+        if "__ref__" in record and type(record["__ref__"]) is int:
+            return RemoteObject(self, record)
+        raise wire.WireError("unknown reference from the student's kernel")
+
+    def request(self, message):
+        if self._busy:
+            raise StudentKernelError("the student's code called back into a test while the test waited for it")
+        text = wire.dumps(message, self._reference)
+        code = f"__import__('_grading_agent').handle({text!r})"
+        reply = self._execute(code, {"r": "__import__('_grading_agent').take()"}, self.deadline)
+        expression = reply["content"].get("user_expressions", {}).get("r", {})
+        if expression.get("status") != "ok":
+            raise StudentKernelError("the grader's helper in your kernel did not answer: did your code replace it?")
+        try:
+            response = wire.loads(ast.literal_eval(expression["data"]["text/plain"]), self._resolve)
+        except (ValueError, SyntaxError, KeyError, TypeError, RecursionError, wire.WireError) as error:
+            raise StudentKernelError(f"your kernel answered with something that is not plain data ({error})") from None
+        if not isinstance(response, dict):
+            raise StudentKernelError("your kernel answered with something that is not plain data")
+        if "error" in response:
+            raise _student_exception(response["error"])
+        return response.get("ok")
+
+    def _execute(self, code, expressions, deadline):
+        msg_id = self._client.execute(code, silent=True, store_history=False, user_expressions=expressions,
+                                      allow_stdin=True)
+        while True:
+            if not self._is_alive():
+                raise StudentKernelError(f"the kernel running your code stopped{self._reason_text()}")
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError("your code did not finish within the time limit of this test cell")
+            if self._client.stdin_channel.msg_ready():
+                self._answer_callback(self._client.stdin_channel.get_msg(timeout=1))
+                continue
+            try:
+                reply = self._client.shell_channel.get_msg(timeout=0.05)
+            except Exception:  # queue.Empty: nothing yet
+                continue
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                return reply
+
+    def _reason_text(self):
+        reason = self._death_reason()
+        return f": it {reason}" if reason else " (it exited, crashed or was killed)"
+
+    def _answer_callback(self, message):
+        prompt = message["content"].get("prompt", "")
+        if not prompt.startswith(CALLBACK_PROMPT):
+            self._client.input("")  # the student's own input(): there is nobody to type an answer
+            return
+        self._busy = True
+        try:
+            answer = {"ok": self._perform_callback(wire.loads(prompt[len(CALLBACK_PROMPT):], self._resolve))}
+        except Exception as error:
+            answer = {"error": [type(error).__name__, str(error)]}
+        finally:
+            self._busy = False
+        try:
+            text = wire.dumps(answer, self._callback_reference)
+        except wire.WireError as error:
+            text = wire.dumps({"error": ["TypeError", str(error)]}, self._callback_reference)
+        self._client.input(text)
+
+    def _perform_callback(self, request):
+        target = self._callbacks[request["target"]]
+        if request["op"] == "call":
+            return target(*request["args"], **request["kwargs"])
+        if request["op"] == "getattr" and isinstance(request["name"], str) and not request["name"].startswith("_"):
+            value = getattr(target, request["name"])
+            if callable(value) and getattr(value, "__self__", None) is not target:
+                raise AttributeError(f"{request['name']} is not available to your code during grading")
+            return value
+        raise AttributeError("this is not available to your code during grading")
+
+    def _callback_reference(self, value):
+        """A test's object can hand the sandbox its bound methods, nothing else that is not data."""
+        if callable(value) and getattr(value, "__self__", None) in self._callbacks.values():
+            return self._reference(value)
+        raise wire.WireError(f"a {type(value).__name__} cannot be sent to your code")
+
+
+def _student_exception(error):
+    """The exception the student's code raised, as the builtin exception of that name if there is one."""
+    try:
+        name, message = error
+    except (TypeError, ValueError):
+        return StudentKernelError("your code failed")
+    cls = getattr(builtins, str(name), None)
+    if not (isinstance(cls, type) and issubclass(cls, Exception)) or cls is StopIteration:
+        return StudentKernelError(f"{name}: {message}")
+    try:
+        return cls(str(message))
+    except Exception:
+        return StudentKernelError(f"{name}: {message}")
+
+
+class RefereeNamespace(dict):
+    """The test cells' globals: a name no instructor cell defined is fetched from the student's kernel."""
+
+    def __init__(self, channel):
+        super().__init__(__name__="__main__", __builtins__=builtins)
+        self._channel, self._fetched = channel, {}
+
+    def new_cell(self):
+        self._fetched = {}  # the student's names may have changed since the last test cell
+
+    def __missing__(self, name):
+        if hasattr(builtins, name) or name.startswith("__"):
+            raise KeyError(name)
+        if name not in self._fetched:
+            found = self._channel.request({"op": "lookup", "names": [name]})
+            if not isinstance(found, dict) or name not in found:
+                raise KeyError(name)
+            self._fetched[name] = found[name]
+        return self._fetched[name]
+
+
+def run_cell(source, namespace, grade_id="cell"):
+    """Run a cell's code in `namespace`; return its outputs as nbformat outputs.
+
+    Tracebacks carry the exception only, never the test's source lines, so feedback cannot show
+    hidden tests.
+    """
+    stdout, stderr = io.StringIO(), io.StringIO()
+    outputs = []
+    namespace.new_cell()
+    try:
+        tree = ast.parse(source)
+        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            exec(compile(tree, f"<{grade_id}>", "exec"), namespace)
+            value = eval(compile(ast.Expression(last.value), f"<{grade_id}>", "eval"), namespace) if last else None
+        error = None
+    except BaseException as caught:  # an error in a test is its verdict
+        value, error = None, caught
+    if stdout.getvalue():
+        outputs.append(NotebookNode(output_type="stream", name="stdout", text=stdout.getvalue()))
+    if stderr.getvalue():
+        outputs.append(NotebookNode(output_type="stream", name="stderr", text=stderr.getvalue()))
+    if error is not None:
+        ename, evalue = type(error).__name__, str(error)
+        outputs.append(NotebookNode(output_type="error", ename=ename, evalue=evalue,
+                                    traceback=[f"\x1b[0;31m{ename}\x1b[0m: {evalue}"]))
+    elif value is not None:
+        outputs.append(NotebookNode(output_type="execute_result", execution_count=None, metadata={},
+                                    data={"text/plain": repr(value)}))
+    return outputs
+
+
+def install_seed_forwarding(channel_holder):
+    """keras.utils.set_random_seed in a test also seeds the student's kernel: models built there start alike."""
+    keras = sys.modules.get("keras")
+    if keras is None or hasattr(keras.utils.set_random_seed, "__wrapped_original__"):
+        return
+    original = getattr(keras.utils.set_random_seed, "__wrapped_original__", keras.utils.set_random_seed)
+
+    def set_random_seed(seed):
+        original(seed)
+        channel = channel_holder.get("channel")
+        if channel is not None:
+            channel.request({"op": "seed", "seed": int(seed)})
+
+    set_random_seed.__wrapped_original__ = original
+    keras.utils.set_random_seed = set_random_seed
+
+
+def format_exception_only(error):
+    return "".join(traceback.format_exception_only(type(error), error)).strip()

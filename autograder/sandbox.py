@@ -1,0 +1,175 @@
+"""A student's kernel in a bubblewrap sandbox, with memory, process and wall-time limits.
+
+Inside the sandbox the kernel sees the system's programs and libraries, this Python and its
+packages, the course's helper package `rnncourse` (read-only), and its own folder (read-write).
+It cannot see source/, the gradebook, other submissions or the network. A watchdog outside
+kills the whole sandbox when its processes use more memory than allowed, when there are too
+many of them, or when the notebook as a whole runs too long; the reason becomes the status.
+"""
+import os
+import shutil
+import signal
+import site
+import sys
+import sysconfig
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+from jupyter_client import KernelManager
+from jupyter_client.kernelspec import KernelSpec
+
+import rnncourse
+
+
+@dataclass
+class Limits:
+    memory_mb: int = 2048      # resident memory of all the sandbox's processes together
+    processes: int = 64        # processes in the sandbox at once
+    wall_seconds: int = 900    # the whole notebook, all cells
+    file_mb: int = 256         # the largest file the student's code may write
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or cannot create namespaces here."""
+
+
+def bwrap_path():
+    path = shutil.which("bwrap")
+    if path is None:
+        raise SandboxUnavailable("grading needs bubblewrap to isolate students' code: install it with "
+                                 "`sudo apt-get install bubblewrap` (Debian/Ubuntu) or your system's package manager")
+    return path
+
+
+def _read_only_roots():
+    """The folders the kernel needs to run Python and import the course's packages."""
+    roots = {"/usr", "/etc/alternatives", "/etc/ld.so.cache", "/etc/localtime", "/etc/ssl", "/etc/fonts"}
+    roots |= {sys.base_prefix, sys.prefix, sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    roots |= set(site.getsitepackages())
+    roots.add(str(Path(rnncourse.__file__).resolve().parent))  # only the helper package, not the course folder
+    # Keep only existing, outermost folders (a folder inside another bound one is already there).
+    existing = sorted(str(Path(root).resolve()) for root in roots if Path(root).exists())
+    outermost = []
+    for root in existing:
+        if not any(root == kept or root.startswith(kept.rstrip("/") + "/") for kept in outermost):
+            outermost.append(root)
+    return outermost
+
+
+def bwrap_command(folder, run_dir, limits):
+    """The bwrap arguments that give the kernel `folder` (read-write) and nothing else of ours."""
+    command = [bwrap_path(), "--unshare-all", "--die-with-parent", "--new-session",
+               "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    for link, target in (("/bin", "usr/bin"), ("/lib", "usr/lib"), ("/lib64", "usr/lib64"), ("/sbin", "usr/sbin")):
+        if Path(link).is_symlink():
+            command += ["--symlink", target, link]
+        elif Path(link).exists():
+            command += ["--ro-bind", link, link]
+    for root in _read_only_roots():
+        command += ["--ro-bind", root, root]
+    command += ["--bind", str(folder), str(folder), "--bind", str(run_dir), str(run_dir), "--chdir", str(folder)]
+    return command
+
+
+def kernel_environment(folder):
+    keep = {name: os.environ[name] for name in ("LANG", "LC_ALL", "TZ") if name in os.environ}
+    return {**keep, "HOME": "/tmp", "MPLCONFIGDIR": "/tmp/matplotlib", "MPLBACKEND": "agg",
+            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "PYTHONNOUSERSITE": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0", "OMP_NUM_THREADS": "1",
+            "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
+            "NBGRADER_EXECUTION": "autograde", "PYTHONHASHSEED": "0"}
+
+
+def _limit_files(limit_bytes):
+    """Run in the child before bwrap starts: a cap on file size, no core dumps."""
+    import resource
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+class SandboxedKernelManager(KernelManager):
+    """A KernelManager whose kernel runs under bwrap, reached over Unix sockets in run_dir."""
+
+    def __init__(self, folder, run_dir, limits, **kwargs):
+        super().__init__(kernel_name="python3", transport="ipc", ip=str(Path(run_dir) / "kernel"),
+                         connection_file=str(Path(run_dir) / "kernel.json"), **kwargs)
+        self._folder, self._run_dir, self._limits = folder, run_dir, limits
+
+    @property
+    def kernel_spec(self):
+        argv = bwrap_command(self._folder, self._run_dir, self._limits) + [
+            sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+            # Inside the sandbox's PID namespace the parent is bwrap's init, pid 1: no parent polling
+            # (bwrap's --die-with-parent ends the kernel with the grader instead).
+            "--IPKernelApp.parent_handle=0"]
+        return KernelSpec(argv=argv, display_name="sandboxed python3", language="python",
+                          interrupt_mode="message", env=kernel_environment(self._folder))
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        limit = self._limits.file_mb * 1024 * 1024
+        kw["preexec_fn"] = lambda: _limit_files(limit)
+        # The kernel's own console (banner, crashes) goes to a log beside its sockets, not the grader's terminal.
+        kw["stdout"] = kw["stderr"] = open(Path(self._run_dir) / "kernel.log", "ab")
+        return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+
+class Watchdog:
+    """Kills a process tree that breaks its limits; `reason` says which limit, or None."""
+
+    def __init__(self, limits, poll_seconds=0.1):
+        self.limits, self.poll_seconds = limits, poll_seconds
+        self.reason, self.peak_mb = None, 0.0
+        self._root, self._started = None, None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def start(self, pid):
+        self._root, self._started = pid, time.monotonic()
+        self._thread.start()
+
+    def stop(self):
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _tree(self):
+        try:
+            root = psutil.Process(self._root)
+            return [root] + root.children(recursive=True)
+        except psutil.Error:
+            return []
+
+    def _measure(self, processes):
+        memory = 0
+        for process in processes:
+            try:
+                memory += process.memory_info().rss
+            except psutil.Error:
+                pass
+        return memory / 2**20
+
+    def _watch(self):
+        while not self._stop.wait(self.poll_seconds):
+            processes = self._tree()
+            if not processes:
+                return
+            memory_mb = self._measure(processes)
+            self.peak_mb = max(self.peak_mb, memory_mb)
+            if memory_mb > self.limits.memory_mb:
+                self._kill(processes, f"used more than the memory limit of {self.limits.memory_mb} MB")
+            elif len(processes) > self.limits.processes:
+                self._kill(processes, f"started more than {self.limits.processes} processes")
+            elif time.monotonic() - self._started > self.limits.wall_seconds:
+                self._kill(processes, f"ran longer than the notebook's limit of {self.limits.wall_seconds} s")
+
+    def _kill(self, processes, reason):
+        self.reason = reason
+        for process in processes:
+            try:
+                process.send_signal(signal.SIGKILL)
+            except psutil.Error:
+                pass
+        self._stop.set()
