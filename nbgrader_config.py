@@ -19,3 +19,17 @@ c.Execute.timeout = 120
 # stderr as failed. Drop such noise before grading; an error is still an error.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"(?m)Warning|WARNING|absl::InitializeLog|^[IWE]\d{4} "
+
+# `autograder grade UNIT --zip download.zip` imports an LMS download with nbgrader's zip_collect.
+# The files in the zip are named <student>_<anything>_<unit>.ipynb (Canvas, Moodle exports with
+# the student id first) or <student>_<unit>.ipynb; student ids contain no underscore.
+c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[^/_]+)_(?:[^/]*_)?(?P<file_id>\d\d_[a-z_]+\.ipynb)$"
+
+# Feedback shows the autograded notebook, into which autograde put the hidden tests back. Clear
+# them again, as generate_assignment does: the student sees each test cell's visible part, its
+# score and its output (the failure message), never the hidden tests' code. The referee's
+# tracebacks carry only the exception, so no hidden line reaches the output either.
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -22,6 +22,8 @@ from autograder.course import CourseError, run_nbgrader
 
 GRADER_VERSION = "1"
 STATE_FOLDER = ".autograder"
+# What nbgrader submit and collect put next to every submission; not the student's files.
+NBGRADER_FILES = {"timestamp.txt", "submission_secret.txt"}
 # Code that touches the grading machinery instead of computing an answer: a person should look.
 SUSPICIOUS = {
     r"\bget_ipython\b|\bInteractiveShell\b": "uses the IPython shell object (get_ipython)",
@@ -77,7 +79,8 @@ def _check_submission(folder, assignment):
             path.unlink()  # a link could point the sandbox's copy at files outside it
             flags.append(f"contained a symbolic link {path.name}, removed before grading")
     expected = folder / f"{assignment}.ipynb"
-    others = [p.name for p in folder.iterdir() if p.is_file() and p.name != expected.name]
+    others = [p.name for p in folder.iterdir()
+              if p.is_file() and p.name != expected.name and p.name not in NBGRADER_FILES]
     if others:
         flags.append("extra files: " + ", ".join(sorted(others)[:5]))
     if not expected.exists():
@@ -219,11 +222,12 @@ def grade_assignment(course, assignment, jobs=None, force=False, options=None, p
     if results:
         progress(f"{len(results)} submission(s) unchanged since the last run: kept their grades (--force regrades)")
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    options = {"threads": max(1, (os.cpu_count() or 1) // jobs), **(options or {})}
     progress(f"grading {len(todo)} submission(s) of {assignment} with {jobs} worker(s)")
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_init,
                                                 initargs=(os.environ["PATH"],)) as pool:
-        futures = {pool.submit(grade_one, str(course), assignment, student, options or {}): student for student in todo}
+        futures = {pool.submit(grade_one, str(course), assignment, student, options): student for student in todo}
         for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
             result = future.result()
             results.append(result)
@@ -234,6 +238,21 @@ def grade_assignment(course, assignment, jobs=None, force=False, options=None, p
             state_path.write_text(json.dumps(state, indent=1))
     results.sort(key=lambda r: r.student)
     return results
+
+
+def import_zip(course, assignment, zip_path, progress=print):
+    """Unpack an LMS download into submitted/ with nbgrader's zip_collect."""
+    import shutil
+    zip_path = Path(zip_path)
+    if not zip_path.is_file():
+        raise CourseError(f"no such file: {zip_path}")
+    archive = course / "downloaded" / assignment / "archive"
+    archive.mkdir(parents=True, exist_ok=True)
+    shutil.copy(zip_path, archive / zip_path.name)
+    result = run_nbgrader(course, "zip_collect", assignment, "--force")
+    collected = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{assignment}"))
+    progress(f"imported {zip_path.name} with nbgrader zip_collect: {len(collected)} student(s) under submitted/")
+    return result
 
 
 def export_grades(course, path):

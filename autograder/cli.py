@@ -1,4 +1,4 @@
-"""Command line of the course's grading tools: `autograder build` and `autograder check`."""
+"""Command line of the course's grading tools: `autograder build`, `check` and `grade`."""
 import argparse
 import sys
 
@@ -15,7 +15,40 @@ def _parser():
     check = commands.add_parser("check", help="grade a filled-in notebook with all tests, hidden ones too")
     check.add_argument("notebook", help="path to your notebook, e.g. release/02_hidden_state/02_hidden_state.ipynb")
     check.add_argument("--json", action="store_true", help="print the results as JSON")
+    grade = commands.add_parser("grade", help="autograde every submission of an assignment into the gradebook, "
+                                              "sandboxed and in parallel; write grades.csv")
+    grade.add_argument("assignment", help="the unit, e.g. 02_hidden_state")
+    grade.add_argument("--course", default=".", help="the nbgrader course folder (default: the current folder)")
+    grade.add_argument("--zip", help="an LMS download (a zip of notebooks named <student>_..._<unit>.ipynb) to "
+                                     "import with nbgrader zip_collect first")
+    grade.add_argument("--jobs", type=int, help="submissions graded at once (default: one per CPU core)")
+    grade.add_argument("--force", action="store_true", help="regrade submissions that did not change")
+    grade.add_argument("--memory-mb", type=int, help="memory limit of each submission (default 2048)")
+    grade.add_argument("--notebook-timeout", type=int, help="wall-time limit of a whole notebook in s (default 900)")
+    grade.add_argument("--grades-csv", default="grades.csv", help="where to export the grades (default grades.csv "
+                                                                  "in the course folder)")
     return parser
+
+
+def _grade(args):
+    from pathlib import Path
+
+    from autograder.batch import export_grades, format_report, grade_assignment, import_zip
+    course = Path(args.course).resolve()
+    if not (course / "nbgrader_config.py").exists():
+        raise CourseError(f"{course} is not an nbgrader course folder (no nbgrader_config.py); pass --course")
+    if args.zip:
+        import_zip(course, args.assignment, args.zip, progress=print)
+    options = {key: value for key, value in (("memory_mb", args.memory_mb), ("notebook_timeout", args.notebook_timeout))
+               if value is not None}
+    results = grade_assignment(course, args.assignment, jobs=args.jobs, force=args.force, options=options,
+                               progress=lambda line: print(line, flush=True))
+    print()
+    print(format_report(results))
+    csv_path = export_grades(course, (course / args.grades_csv).resolve())
+    print(f"\ngrades of every student and assignment: {csv_path}")
+    print("free-text answers wait in formgrader (`make start`, then Nbgrader > Formgrader); "
+          "`nbgrader generate_feedback` writes the students' feedback")
 
 
 def main(argv=None):
@@ -34,6 +67,8 @@ def main(argv=None):
                           "(under a minute)...", flush=True)
             result = check(args.notebook, on_start=announce)
             print(as_json(*result) if args.json else format_table(*result))
+        elif args.command == "grade":
+            _grade(args)
     except CourseError as error:
         print(f"autograder: error: {error}", file=sys.stderr)
         return 2

@@ -56,6 +56,7 @@ class IsolatedExecute(Execute):
     memory_mb = Integer(Limits.memory_mb, help="Memory limit of a submission's kernel, in MB").tag(config=True)
     max_processes = Integer(Limits.processes, help="Most processes a submission may run at once").tag(config=True)
     notebook_timeout = Integer(Limits.wall_seconds, help="Wall-time limit of a whole notebook, in s").tag(config=True)
+    threads = Integer(Limits.threads, help="CPU threads of a submission's kernel").tag(config=True)
 
     def create_kernel_manager(self):
         self.km = SandboxedKernelManager(self._folder, self._run_dir, self._limits)
@@ -73,7 +74,8 @@ class IsolatedExecute(Execute):
 
     def preprocess(self, nb, resources):
         self._folder = Path(resources["metadata"]["path"]).resolve()
-        self._limits = Limits(memory_mb=self.memory_mb, processes=self.max_processes, wall_seconds=self.notebook_timeout)
+        self._limits = Limits(memory_mb=self.memory_mb, processes=self.max_processes, wall_seconds=self.notebook_timeout,
+                              threads=self.threads)
         report, started = SandboxReport(), time.monotonic()
         self.nb, self.resources = nb, resources
         with tempfile.TemporaryDirectory(prefix="rnn-sandbox-") as run_dir:
@@ -94,7 +96,8 @@ class IsolatedExecute(Execute):
         return nb, resources
 
     def _run_cells(self, nb, watchdog, report):
-        channel = referee.SandboxChannel(self.km.connection_file, self.km.is_alive, lambda: watchdog.reason)
+        channel = referee.SandboxChannel(self.km.connection_file, self.km.is_alive, self.km.interrupt_kernel,
+                                         lambda: watchdog.reason)
         SEED_TARGET["channel"] = channel
         try:
             channel.install_agent(timeout=self.timeout)

@@ -21,7 +21,7 @@ from jupyter_client import BlockingKernelClient
 from nbformat import NotebookNode
 
 from autograder import wire
-from autograder.agent import CALLBACK_PROMPT
+from autograder.agent import CALLBACK_PROMPT, SERVE_PROMPT
 
 AGENT_SOURCE = (Path(wire.__file__).read_text() + "\n" + Path(__file__).with_name("agent.py").read_text())
 INSTALL_AGENT = (
@@ -113,7 +113,7 @@ def _copy_back(original, after):
         for index, (item, new) in enumerate(zip(original, after)):
             if isinstance(item, (np.ndarray, list, dict)) and type(new) is type(item):
                 _copy_back(item, new)
-            elif type(new) is not type(item) or (not isinstance(item, np.ndarray) and item != new):
+            else:  # an equal copy, or what the student's code put there
                 original[index] = new
     elif isinstance(original, dict) and isinstance(after, dict):
         for key in set(original) - set(after):
@@ -126,21 +126,30 @@ def _copy_back(original, after):
 
 
 class SandboxChannel:
-    """Requests to the agent in the student's kernel, over the kernel's own messaging protocol."""
+    """Requests to the agent in the student's kernel, over the kernel's own stdin channel.
 
-    def __init__(self, connection_file, is_alive, death_reason=lambda: None):
+    For each referee cell the channel starts the agent's serve() loop with one execute request;
+    every request is then the reply to one input() prompt of that loop, and every answer the next
+    prompt. A prompt that asks for a callback (the student's code calling a test's function) is
+    answered on the spot.
+    """
+
+    def __init__(self, connection_file, is_alive, interrupt, death_reason=lambda: None):
         self._client = BlockingKernelClient()
         self._client.load_connection_file(connection_file)
         self._client.start_channels(shell=True, iopub=False, stdin=True, hb=False, control=False)
-        self._is_alive, self._death_reason = is_alive, death_reason
+        self._is_alive, self._interrupt, self._death_reason = is_alive, interrupt, death_reason
         self._callbacks, self._busy = {}, False
-        self.deadline = None  # monotonic time after which a request gives up
+        self._serving = None   # msg_id of the running serve() execution
+        self._broken = None    # why the kernel can no longer answer
+        self.deadline = None   # monotonic time after which a request gives up
 
     def close(self):
         self._client.stop_channels()
 
     def install_agent(self, timeout=60):
-        self._execute(INSTALL_AGENT.format(source=AGENT_SOURCE), {}, time.monotonic() + timeout)
+        msg_id = self._client.execute(INSTALL_AGENT.format(source=AGENT_SOURCE), silent=True, store_history=False)
+        self._wait_reply(msg_id, time.monotonic() + timeout)
 
     def _reference(self, value):
         if isinstance(value, RemoteObject):
@@ -157,15 +166,18 @@ class SandboxChannel:
     def request(self, message):
         if self._busy:
             raise StudentKernelError("the student's code called back into a test while the test waited for it")
+        if self._broken:
+            raise StudentKernelError(self._broken)
         text = wire.dumps(message, self._reference)
-        code = f"__import__('_grading_agent').handle({text!r})"
-        reply = self._execute(code, {"r": "__import__('_grading_agent').take()"}, self.deadline)
-        expression = reply["content"].get("user_expressions", {}).get("r", {})
-        if expression.get("status") != "ok":
-            raise StudentKernelError("the grader's helper in your kernel did not answer: did your code replace it?")
+        if self._serving is None:
+            self._serving = self._client.execute("__import__('_grading_agent').serve()", silent=True,
+                                                 store_history=False, allow_stdin=True)
+            self._next_answer()  # "ready"
+        self._client.input(text)
+        answer = self._next_answer()
         try:
-            response = wire.loads(ast.literal_eval(expression["data"]["text/plain"]), self._resolve)
-        except (ValueError, SyntaxError, KeyError, TypeError, RecursionError, wire.WireError) as error:
+            response = wire.loads(answer, self._resolve)
+        except (ValueError, TypeError, KeyError, RecursionError, wire.WireError) as error:
             raise StudentKernelError(f"your kernel answered with something that is not plain data ({error})") from None
         if not isinstance(response, dict):
             raise StudentKernelError("your kernel answered with something that is not plain data")
@@ -173,17 +185,80 @@ class SandboxChannel:
             raise _student_exception(response["error"])
         return response.get("ok")
 
-    def _execute(self, code, expressions, deadline):
-        msg_id = self._client.execute(code, silent=True, store_history=False, user_expressions=expressions,
-                                      allow_stdin=True)
+    def finish(self):
+        """End the serve() loop of this referee cell, interrupting the student's code if it still runs."""
+        if self._serving is None:
+            return
+        msg_id, self._serving = self._serving, None
+        try:
+            self._client.input("done")
+            self._wait_reply(msg_id, time.monotonic() + 10)
+        except (StudentKernelError, TimeoutError):
+            self._broken = self._broken or "the kernel running your code stopped answering"
+
+    def _next_answer(self):
+        """The next answer of the serve() loop, answering callbacks on the way."""
+        while True:
+            message = self._poll(self._client.stdin_channel, self.deadline)
+            if message is None:  # the serve() execution ended: the student's code stopped it
+                self._serving = None
+                raise StudentKernelError("your code stopped the grader's helper in your kernel (it replaced input() "
+                                         "or exited); the tests could not call your functions")
+            prompt = message["content"].get("prompt", "")
+            if prompt.startswith(SERVE_PROMPT):
+                return prompt[len(SERVE_PROMPT):]
+            if prompt.startswith(CALLBACK_PROMPT):
+                self._answer_callback(prompt[len(CALLBACK_PROMPT):])
+            else:
+                self._client.input("")  # the student's own input(): nobody is there to type
+
+    def _poll(self, channel, deadline):
+        """A message from `channel`; None if the serve() execution replied (ended) first."""
         while True:
             if not self._is_alive():
-                raise StudentKernelError(f"the kernel running your code stopped{self._reason_text()}")
+                self._broken = f"the kernel running your code stopped{self._reason_text()}"
+                raise StudentKernelError(self._broken)
             if deadline is not None and time.monotonic() > deadline:
+                self._give_up()
                 raise TimeoutError("your code did not finish within the time limit of this test cell")
-            if self._client.stdin_channel.msg_ready():
-                self._answer_callback(self._client.stdin_channel.get_msg(timeout=1))
+            if channel.msg_ready():
+                return channel.get_msg(timeout=1)
+            if self._serving is not None and self._client.shell_channel.msg_ready():
+                reply = self._client.shell_channel.get_msg(timeout=1)
+                if reply.get("parent_header", {}).get("msg_id") == self._serving:
+                    return None
                 continue
+            time.sleep(0.0005)
+
+    def _give_up(self):
+        """After a timeout: interrupt the student's code and end the serve() loop if it answers."""
+        if self._serving is None:
+            return
+        self._interrupt()
+        deadline, self.deadline = time.monotonic() + 10, None
+        try:
+            while time.monotonic() < deadline:
+                if self._client.stdin_channel.msg_ready():
+                    prompt = self._client.stdin_channel.get_msg(timeout=1)["content"].get("prompt", "")
+                    self._client.input("done" if prompt.startswith(SERVE_PROMPT) else "")
+                    if prompt.startswith(SERVE_PROMPT):
+                        break
+                time.sleep(0.01)
+            else:
+                self._broken = "the kernel running your code did not stop when interrupted"
+        finally:
+            self._serving = None
+
+    def _wait_reply(self, msg_id, deadline):
+        while True:
+            if not self._is_alive():
+                self._broken = f"the kernel running your code stopped{self._reason_text()}"
+                raise StudentKernelError(self._broken)
+            if time.monotonic() > deadline:
+                raise TimeoutError("the kernel did not answer")
+            if self._client.stdin_channel.msg_ready():  # a leftover prompt of the student's code
+                self._client.stdin_channel.get_msg(timeout=1)
+                self._client.input("")
             try:
                 reply = self._client.shell_channel.get_msg(timeout=0.05)
             except Exception:  # queue.Empty: nothing yet
@@ -195,14 +270,10 @@ class SandboxChannel:
         reason = self._death_reason()
         return f": it {reason}" if reason else " (it exited, crashed or was killed)"
 
-    def _answer_callback(self, message):
-        prompt = message["content"].get("prompt", "")
-        if not prompt.startswith(CALLBACK_PROMPT):
-            self._client.input("")  # the student's own input(): there is nobody to type an answer
-            return
+    def _answer_callback(self, request_text):
         self._busy = True
         try:
-            answer = {"ok": self._perform_callback(wire.loads(prompt[len(CALLBACK_PROMPT):], self._resolve))}
+            answer = {"ok": self._perform_callback(wire.loads(request_text, self._resolve))}
         except Exception as error:
             answer = {"error": [type(error).__name__, str(error)]}
         finally:
@@ -256,6 +327,9 @@ class RefereeNamespace(dict):
     def new_cell(self):
         self._fetched = {}  # the student's names may have changed since the last test cell
 
+    def end_cell(self):
+        self._channel.finish()
+
     def __missing__(self, name):
         if hasattr(builtins, name) or name.startswith("__"):
             raise KeyError(name)
@@ -285,6 +359,8 @@ def run_cell(source, namespace, grade_id="cell"):
         error = None
     except BaseException as caught:  # an error in a test is its verdict
         value, error = None, caught
+    finally:
+        namespace.end_cell()
     if stdout.getvalue():
         outputs.append(NotebookNode(output_type="stream", name="stdout", text=stdout.getvalue()))
     if stderr.getvalue():

@@ -30,6 +30,7 @@ class Limits:
     processes: int = 64        # processes in the sandbox at once
     wall_seconds: int = 900    # the whole notebook, all cells
     file_mb: int = 256         # the largest file the student's code may write
+    threads: int = 1           # CPU threads for TensorFlow and BLAS (cores / submissions graded at once)
 
 
 class SandboxUnavailable(RuntimeError):
@@ -74,12 +75,12 @@ def bwrap_command(folder, run_dir, limits):
     return command
 
 
-def kernel_environment(folder):
+def kernel_environment(folder, threads=1):
     keep = {name: os.environ[name] for name in ("LANG", "LC_ALL", "TZ") if name in os.environ}
     return {**keep, "HOME": "/tmp", "MPLCONFIGDIR": "/tmp/matplotlib", "MPLBACKEND": "agg",
             "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "PYTHONNOUSERSITE": "1",
-            "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0", "OMP_NUM_THREADS": "1",
-            "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0", "OMP_NUM_THREADS": str(threads),
+            "TF_NUM_INTRAOP_THREADS": str(threads), "TF_NUM_INTEROP_THREADS": str(threads),
             "NBGRADER_EXECUTION": "autograde", "PYTHONHASHSEED": "0"}
 
 
@@ -106,7 +107,7 @@ class SandboxedKernelManager(KernelManager):
             # (bwrap's --die-with-parent ends the kernel with the grader instead).
             "--IPKernelApp.parent_handle=0"]
         return KernelSpec(argv=argv, display_name="sandboxed python3", language="python",
-                          interrupt_mode="message", env=kernel_environment(self._folder))
+                          interrupt_mode="message", env=kernel_environment(self._folder, self._limits.threads))
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         limit = self._limits.file_mb * 1024 * 1024

@@ -23,7 +23,7 @@ class WireError(Exception):
 
 
 def _array_record(array):
-    array = np.ascontiguousarray(array)
+    array = np.asarray(array, order="C")  # (ascontiguousarray would make a 0-d array 1-d)
     if array.dtype.kind not in _SAFE_KINDS:
         raise WireError(f"arrays of dtype {array.dtype} cannot be sent")
     return {"__nd__": [array.dtype.str, list(array.shape), base64.b64encode(array.tobytes()).decode("ascii")]}
