@@ -8,6 +8,7 @@ why; the batch goes on. A second run skips submissions whose files and grading s
 import concurrent.futures
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
 import re
@@ -20,7 +21,7 @@ import nbformat
 
 from autograder.course import CourseError, run_nbgrader
 
-GRADER_VERSION = "1"
+GRADER_VERSION = "2"  # part of every digest: a new version regrades everything
 STATE_FOLDER = ".autograder"
 # What nbgrader submit and collect put next to every submission; not the student's files.
 NBGRADER_FILES = {"timestamp.txt", "submission_secret.txt"}
@@ -35,6 +36,7 @@ SUSPICIOUS = {
     r"\bsetattr\s*\(\s*(np|numpy|checks|rnncourse)\b|\b(np|numpy|checks)\.\w+\s*=[^=]": "patches NumPy or the course's checks",
     r"\bctypes\b|\bgc\.get_objects\b|\bsys\._getframe\b|\binspect\.stack\b|\bsignal\.": "reaches into the interpreter",
     r"\bsubprocess\b|\bos\.system\b|\bos\.fork\b|\bmultiprocessing\b|\bsocket\b": "starts processes or opens sockets",
+    r"gradebook|nbgrader_config|\.\./|/source/|/submitted/|/release/": "looks for the course's files (gradebook, source, others' work)",
 }
 
 
@@ -63,12 +65,46 @@ def submission_digest(course, assignment, student):
     return digest.hexdigest()
 
 
-def suspicious_code(notebook):
-    """Reasons to review a submission by hand, from the code the student wrote."""
-    code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code"
-                     and not (cell.metadata.get("nbgrader", {}).get("locked")
-                              and not cell.metadata.get("nbgrader", {}).get("solution")))
+def instructor_code(course, assignment):
+    """{grade id: its sources} of the instructor's locked code cells, release and source versions, stripped."""
+    cells = {}
+    for folder in ("release", "source"):
+        path = course / folder / assignment / f"{assignment}.ipynb"
+        if path.exists():
+            for cell in nbformat.read(path, as_version=4).cells:
+                meta = cell.metadata.get("nbgrader", {})
+                if cell.cell_type == "code" and meta.get("locked") and not meta.get("solution"):
+                    cells.setdefault(meta["grade_id"], set()).add(cell.source.strip())
+    return cells
+
+
+def suspicious_code(notebook, instructor=None):
+    """Reasons to review a submission by hand, from the code the student wrote.
+
+    Every code cell counts except the instructor's own cells word for word (`instructor`, from
+    instructor_code): a cell's metadata cannot hide code, since a student can mark any cell as locked.
+    """
+    own = set().union(*instructor.values()) if instructor else set()
+    code = "\n".join(cell.source for cell in notebook.cells
+                     if cell.cell_type == "code" and cell.source.strip() not in own)
     return [reason for pattern, reason in SUSPICIOUS.items() if re.search(pattern, code)]
+
+
+def changed_locked_cells(notebook, instructor):
+    """Reasons to look: instructor's locked code cells the student deleted, unlocked or edited."""
+    submitted = {}
+    for cell in notebook.cells:
+        submitted.setdefault(cell.metadata.get("nbgrader", {}).get("grade_id"), cell)
+    missing = [grade_id for grade_id in instructor if grade_id not in submitted]
+    edited = [grade_id for grade_id in instructor
+              if grade_id in submitted and submitted[grade_id].source.strip() not in instructor[grade_id]]
+    flags = []
+    if missing:
+        flags.append("deleted instructor cells or removed their nbgrader metadata (a missing test cell "
+                     "earns nothing): " + ", ".join(missing))
+    if edited:
+        flags.append("edited locked cells (graded as the instructor wrote them): " + ", ".join(edited))
+    return flags
 
 
 def _check_submission(folder, assignment):
@@ -102,23 +138,65 @@ def _grade_with_nbgrader(course, assignment, student, options):
     """Run nbgrader's Autograde converter for one student, with the isolated execute step."""
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
-    from nbgrader.preprocessors import Execute
+    from nbgrader.preprocessors import DeduplicateIds, Execute
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
 
-    from autograder.isolated import IsolatedExecute
+    from autograder.isolated import IsolatedExecute, RemoveDuplicateIds
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     config.merge(Config({
         "CourseDirectory": {"root": str(course), "student_id": student, "assignment_id": assignment},
         "Autograde": {"create_student": True, "autograde_preprocessors": [
             IsolatedExecute if pp is Execute else pp
-            for pp in Autograde.class_traits()["autograde_preprocessors"].default()]},
+            for pp in Autograde.class_traits()["autograde_preprocessors"].default()],
+            "sanitize_preprocessors": [
+            RemoveDuplicateIds if pp is DeduplicateIds else pp
+            for pp in Autograde.class_traits()["sanitize_preprocessors"].default()]},
         "BaseConverter": {"force": True},
         "IsolatedExecute": {"timeout": config.Execute.get("timeout", 120), **options},
     }))
     coursedir = CourseDirectory(config=config)
-    Autograde(coursedir=coursedir, config=config).start()
+    converter = Autograde(coursedir=coursedir, config=config)
+    log = _NbgraderLog()
+    converter.log.addHandler(log)
+    try:
+        converter.start()
+    except Exception as error:  # nbgrader's own message only says "see the above traceback"
+        raise RuntimeError(log.explain() or str(error)) from None
+    finally:
+        converter.log.removeHandler(log)
+
+
+class _NbgraderLog(logging.Handler):
+    """nbgrader's warnings and errors while it grades one student, to say why it gave up."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+    def explain(self):
+        """One line: the exception nbgrader hit, and the changes it noticed in the notebook's metadata."""
+        errors = [_exception_line(m) for m in self.messages if m.startswith("Traceback")]
+        errors += [" ".join(m.split()) for m in self.messages if "metadata format" in m]
+        # Changed checksums are normal: every test cell differs from the release by its hidden tests.
+        changes = [m.strip() for m in self.messages if ("has changed" in m and "'checksum'" not in m)
+                   or "exists multiple times" in m or "does not exist in the database" in m]
+        if not errors:
+            return ""
+        hint = " (were nbgrader cells or their metadata changed?)" if changes or re.search(
+            "metadata|checksum", errors[-1]) else ""
+        return f"nbgrader could not grade the notebook{hint}: " + "; ".join(dict.fromkeys(errors[-1:] + changes))
+
+
+def _exception_line(traceback_text):
+    """'SomeError: message' of a logged traceback: the first line after its last frames."""
+    lines = traceback_text.strip().splitlines()
+    start = max(i for i, line in enumerate(lines) if line.startswith("Traceback"))
+    return next((line for line in lines[start + 1:] if line and not line[0].isspace()), lines[-1])
 
 
 def _scores(course, assignment, student):
@@ -157,7 +235,8 @@ def grade_one(course, assignment, student, options):
             _zero_in_gradebook(course, assignment, student)
             result.status = "zero: " + problems[0]
         else:
-            result.flags += suspicious_code(notebook)
+            instructor = instructor_code(course, assignment)
+            result.flags += changed_locked_cells(notebook, instructor) + suspicious_code(notebook, instructor)
             for attempt in range(3):  # two workers may meet on the gradebook's lock
                 try:
                     _grade_with_nbgrader(course, assignment, student, options)

@@ -8,15 +8,22 @@ and fills the gradebook after it. Only where each cell runs changes:
 - the instructor's locked cells run there too (the student's code may use what they define) and
   in the referee, where the tests see only the instructor's own results;
 - test cells run only in the referee; their outputs, and so their scores, come from there.
+
+Which cell is which comes from the instructor's notebook, never from the submission's metadata,
+and the referee runs every locked and test cell of the instructor's notebook even if the student
+deleted it or removed its metadata: the tests never take their helpers (np, checks, functions
+that earlier test cells define) from the student's kernel.
 """
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nbclient.exceptions import DeadKernelError
+import nbformat
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
-from nbgrader.preprocessors import Execute
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import DeduplicateIds, Execute
 from traitlets import Integer
 
 from autograder import referee
@@ -47,6 +54,33 @@ def cell_role(cell):
     return "student"
 
 
+def instructor_cells(path):
+    """[(grade id, role, source)] of the locked and test code cells of the instructor's notebook, in order."""
+    cells = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        role, grade_id = cell_role(cell), cell.metadata.get("nbgrader", {}).get("grade_id")
+        if role in ("locked", "test") and grade_id:
+            cells.append((grade_id, role, cell.source))
+    return cells
+
+
+def _cell_name(cell, index):
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+    return f"cell {index + 1}" + (f" ({grade_id})" if grade_id else "")
+
+
+class RemoveDuplicateIds(DeduplicateIds):
+    """nbgrader's DeduplicateIds leaves `nbgrader: {}` on all but the last copy of a duplicated cell,
+    which its metadata check then rejects as an "old version" (jupyter/nbgrader#1083): a student who
+    copied a cell got no grade. Remove the metadata instead, so the copies are ordinary cells."""
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        if cell.metadata.get("nbgrader") == {}:
+            del cell.metadata["nbgrader"]
+        return cell, resources
+
+
 def _note(text):
     return NotebookNode(output_type="error", ename="NotRun", evalue=text, traceback=[f"NotRun: {text}"])
 
@@ -65,7 +99,11 @@ class IsolatedExecute(Execute):
     def output(self, outs, msg, display_id, cell_index):
         """Keep at most OUTPUT_CAP_CHARS of a cell's output in memory, however much it prints."""
         size = sum(len(str(o.get("text", ""))) + len(str(o.get("data", ""))) for o in outs)
-        if size > OUTPUT_CAP_CHARS:
+        content = msg.get("content", {})
+        if size + len(str(content.get("text", ""))) + len(str(content.get("data", ""))) > OUTPUT_CAP_CHARS:
+            if size < OUTPUT_CAP_CHARS and isinstance(content.get("text"), str):  # one huge print: keep its start
+                content["text"] = content["text"][:OUTPUT_CAP_CHARS - size]
+                super().output(outs, msg, display_id, cell_index)
             if not outs or outs[-1].get("ename") != "OutputLimit":
                 outs.append(NotebookNode(output_type="error", ename="OutputLimit",
                                          evalue="this cell printed too much; the rest was dropped", traceback=[]))
@@ -78,6 +116,9 @@ class IsolatedExecute(Execute):
                               threads=self.threads)
         report, started = SandboxReport(), time.monotonic()
         self.nb, self.resources = nb, resources
+        coursedir, info = CourseDirectory(config=self.config), resources["nbgrader"]
+        self._instructor = instructor_cells(Path(coursedir.format_path(
+            coursedir.source_directory, ".", info["assignment"])) / f"{info['notebook']}.ipynb")
         with tempfile.TemporaryDirectory(prefix="rnn-sandbox-") as run_dir:
             self._run_dir = run_dir
             self.km = None
@@ -102,17 +143,32 @@ class IsolatedExecute(Execute):
         try:
             channel.install_agent(timeout=self.timeout)
             namespace = referee.RefereeNamespace(channel)
+            roles = {grade_id: role for grade_id, role, _ in self._instructor}
+            position = {grade_id: i for i, (grade_id, _, _) in enumerate(self._instructor)}
+            ran = set()
+
+            def run_in_referee(grade_id, source):
+                referee.install_seed_forwarding(SEED_TARGET)
+                channel.deadline = time.monotonic() + self.timeout
+                ran.add(grade_id)
+                return referee.run_cell(source, namespace, grade_id)
+
             kernel_alive = True
             for index, cell in enumerate(nb.cells):
-                role = cell_role(cell)
+                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                role = None if cell.cell_type != "code" else roles.get(grade_id, "student")
                 if role in ("student", "locked"):
                     kernel_alive = self._run_in_sandbox(cell, index, kernel_alive, watchdog, report)
                 if role in ("locked", "test"):
-                    referee.install_seed_forwarding(SEED_TARGET)
-                    channel.deadline = time.monotonic() + self.timeout
-                    outputs = referee.run_cell(cell.source, namespace, cell.metadata.get("nbgrader", {}).get("grade_id", "cell"))
-                    if role == "test":
-                        cell.outputs = outputs
+                    # First the instructor's cells before this one that the submission lacks (deleted,
+                    # or their metadata removed); their outputs go nowhere.
+                    for missing_id, _, source in self._instructor[:position[grade_id]]:
+                        if missing_id not in ran:
+                            run_in_referee(missing_id, source)
+                    if role == "test" or grade_id not in ran:
+                        outputs = run_in_referee(grade_id, cell.source)
+                        if role == "test":
+                            cell.outputs = outputs
         finally:
             SEED_TARGET.pop("channel", None)
             channel.close()
@@ -123,9 +179,18 @@ class IsolatedExecute(Execute):
             return False
         try:
             self.execute_cell(cell, index, store_history=True)
+            if any(output.get("ename") == "CellTimeoutError" for output in cell.get("outputs", [])):
+                report.problems.append(f"{_cell_name(cell, index)} ran longer than the per-cell limit of "
+                                       f"{self.timeout} s and was interrupted")
             return True
+        except CellTimeoutError:  # interrupted after the time limit, it did not even finish its output
+            watchdog.kill(f"did not stop when interrupted at the per-cell limit of {self.timeout} s, so it was killed,")
+            return self._kernel_lost(cell, index, watchdog, report)
         except DeadKernelError:
-            reason = watchdog.reason or "stopped (your code exited, crashed, or was killed)"
-            report.problems.append(f"the kernel {reason} in cell {index + 1}")
-            cell.outputs = list(cell.get("outputs", [])) + [_note(f"the kernel running your code {reason}")]
-            return False
+            return self._kernel_lost(cell, index, watchdog, report)
+
+    def _kernel_lost(self, cell, index, watchdog, report):
+        reason = watchdog.reason or "stopped (your code exited, crashed, or was killed)"
+        report.problems.append(f"the kernel {reason} in {_cell_name(cell, index)}")
+        cell.outputs = list(cell.get("outputs", [])) + [_note(f"the kernel running your code {reason}")]
+        return False

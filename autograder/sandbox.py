@@ -20,6 +20,7 @@ from pathlib import Path
 import psutil
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpec
+from traitlets import DottedObjectName
 
 import rnncourse
 
@@ -93,6 +94,9 @@ def _limit_files(limit_bytes):
 
 class SandboxedKernelManager(KernelManager):
     """A KernelManager whose kernel runs under bwrap, reached over Unix sockets in run_dir."""
+    # nbclient polls the kernel from asyncio tasks: with the default blocking client, get_msg() stalls
+    # its event loop for good once the kernel dies or loops (no cell timeout, no dead-kernel check).
+    client_class = DottedObjectName("jupyter_client.asynchronous.AsyncKernelClient")
 
     def __init__(self, folder, run_dir, limits, **kwargs):
         super().__init__(kernel_name="python3", transport="ipc", ip=str(Path(run_dir) / "kernel"),
@@ -123,7 +127,9 @@ class Watchdog:
     def __init__(self, limits, poll_seconds=0.1):
         self.limits, self.poll_seconds = limits, poll_seconds
         self.reason, self.peak_mb = None, 0.0
-        self._root, self._started = None, None
+        self._root, self._started, self._inside = None, None, None
+        # File systems of the grading machine; the sandbox's own /, /tmp and /dev are new tmpfs mounts.
+        self._host_devices = {os.stat(p).st_dev for p in ("/", "/tmp", "/dev", "/dev/shm", "/proc") if os.path.exists(p)}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
@@ -143,28 +149,98 @@ class Watchdog:
         except psutil.Error:
             return []
 
-    def _measure(self, processes):
+    def _measure(self, processes, shared_once=False):
+        """Resident memory in MB; `shared_once` counts pages that forked processes share once (PSS,
+        slower: it gives up, returning None, if meanwhile the sandbox broke its process limit)."""
         memory = 0
         for process in processes:
+            if shared_once and self._too_many():
+                return None
             try:
-                memory += process.memory_info().rss
+                info = process.memory_full_info() if shared_once else process.memory_info()
+                memory += getattr(info, "pss", info.rss)
             except psutil.Error:
                 pass
         return memory / 2**20
 
+    def _too_many(self):
+        """Whether the sandbox's PID namespace holds more processes than allowed (and if so, kill it).
+
+        Counted from the sandbox's own /proc, which stays cheap during a fork bomb; walking the
+        process tree with psutil gets slower with every fork, and a bomb outruns it."""
+        try:
+            if self._inside is None:
+                children = psutil.Process(self._root).children()
+                if not children:
+                    return False
+                self._inside = children[0]  # bwrap's init process, pid 1 of the sandbox
+            count = sum(name.isdigit() for name in os.listdir(f"/proc/{self._inside.pid}/root/proc"))
+        except (OSError, psutil.Error):
+            return False
+        if count <= self.limits.processes:
+            return False
+        # Killing bwrap and its init ends every process of the sandbox's PID namespace at once.
+        self._kill([psutil.Process(self._root), self._inside], f"started more than {self.limits.processes} processes")
+        return True
+
+    def _files_in_memory_mb(self, processes):
+        """What the sandbox's tmpfs file systems (its /, /tmp and /dev) hold: memory that no RSS shows."""
+        for process in processes:
+            root = f"/proc/{process.pid}/root"
+            try:
+                if os.stat(root).st_dev in self._host_devices:
+                    continue  # bwrap outside the sandbox, or a process not inside it yet
+                used, devices = 0, set()
+                for folder in ("", "/tmp", "/dev"):
+                    device = os.stat(root + folder).st_dev
+                    if device not in devices and device not in self._host_devices:
+                        devices.add(device)
+                        stat = os.statvfs(root + folder)
+                        used += (stat.f_blocks - stat.f_bfree) * stat.f_frsize
+                return used / 2**20
+            except OSError:
+                continue
+        return 0.0
+
     def _watch(self):
         while not self._stop.wait(self.poll_seconds):
-            processes = self._tree()
-            if not processes:
-                return
-            memory_mb = self._measure(processes)
-            self.peak_mb = max(self.peak_mb, memory_mb)
-            if memory_mb > self.limits.memory_mb:
-                self._kill(processes, f"used more than the memory limit of {self.limits.memory_mb} MB")
-            elif len(processes) > self.limits.processes:
-                self._kill(processes, f"started more than {self.limits.processes} processes")
-            elif time.monotonic() - self._started > self.limits.wall_seconds:
-                self._kill(processes, f"ran longer than the notebook's limit of {self.limits.wall_seconds} s")
+            try:
+                if not self._check():
+                    return
+            except Exception:  # noqa: BLE001 (a watchdog that stops watching is no limit at all)
+                continue
+
+    def _check(self):
+        """One look at the sandbox, killing it if it breaks a limit; False once nothing is left to watch."""
+        if self._too_many():
+            return True
+        processes = self._tree()
+        if not processes:
+            return False
+        if len(processes) > self.limits.processes:
+            self._kill(processes, f"started more than {self.limits.processes} processes")
+            return True
+        files_mb = self._files_in_memory_mb(processes)
+        memory_mb = self._measure(processes) + files_mb
+        if memory_mb > self.limits.memory_mb:
+            # RSS counts the pages a forked process shares with its parent once per process, so a
+            # few forks of a large kernel would look like a memory hog: confirm with PSS.
+            shared_once = self._measure(processes, shared_once=True)
+            if shared_once is None:
+                return True  # killed for its processes meanwhile
+            memory_mb = shared_once + files_mb
+        self.peak_mb = max(self.peak_mb, memory_mb)
+        if memory_mb > self.limits.memory_mb:
+            self._kill(processes, f"used more than the memory limit of {self.limits.memory_mb} MB"
+                       + (f" ({files_mb:.0f} MB of it in files written to /tmp)" if files_mb > 100 else ""))
+        elif time.monotonic() - self._started > self.limits.wall_seconds:
+            self._kill(processes, f"ran longer than the notebook's limit of {self.limits.wall_seconds} s")
+        return True
+
+    def kill(self, reason):
+        """Kill the sandbox now (the grader gave up on it); a limit it broke before stays the reason."""
+        if self.reason is None:
+            self._kill(self._tree(), reason)
 
     def _kill(self, processes, reason):
         self.reason = reason
