@@ -224,7 +224,7 @@ def _zero_in_gradebook(course, assignment, student):
 def grade_one(course, assignment, student, options):
     """Grade one student's submission (in a worker process); never raises."""
     from autograder.isolated import REPORTS
-    course, started = Path(course), time.monotonic()
+    course, started = Path(course).resolve(), time.monotonic()
     result = SubmissionResult(student)
     folder = course / "submitted" / student / assignment
     try:
