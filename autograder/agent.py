@@ -74,11 +74,33 @@ def _resolve(record):
     raise WireError("unknown reference")  # noqa: F821
 
 
-def _mutable_args(args, kwargs):
-    """The arguments a function may have changed in place, as they are after the call."""
-    def after(value):
-        return value if isinstance(value, (list, dict, np.ndarray)) else None
-    return [after(a) for a in args], {k: after(v) for k, v in kwargs.items()}
+def _snapshot(value):
+    """A copy of the arrays, lists and dicts in an argument, to see later what a call changed."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, list):
+        return [_snapshot(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _snapshot(item) for key, item in value.items()}
+    return value
+
+
+def _same(before, after):
+    if isinstance(before, np.ndarray) or isinstance(after, np.ndarray):
+        return (isinstance(before, np.ndarray) and isinstance(after, np.ndarray) and before.shape == after.shape
+                and before.dtype == after.dtype and np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"))
+    if isinstance(before, list) and isinstance(after, list):
+        return len(before) == len(after) and all(_same(b, a) for b, a in zip(before, after))
+    if isinstance(before, dict) and isinstance(after, dict):
+        return before.keys() == after.keys() and all(_same(before[k], after[k]) for k in before)
+    return before is after
+
+
+def _changed_args(snapshots, args, kwargs):
+    """The arguments the call changed in place, as they are now (None for the unchanged ones)."""
+    positional = [None if _same(snapshot, arg) else arg for snapshot, arg in zip(snapshots[0], args)]
+    keyword = {k: None if _same(snapshots[1][k], v) else v for k, v in kwargs.items()}
+    return positional, keyword
 
 
 def _namespace():
@@ -107,8 +129,9 @@ def _perform(request):
     target = _objects[request["target"]]
     if op == "call":
         args, kwargs = request["args"], request["kwargs"]
+        snapshots = [_snapshot(a) for a in args], {k: _snapshot(v) for k, v in kwargs.items()}
         result = target(*args, **kwargs)
-        mutated_args, mutated_kwargs = _mutable_args(args, kwargs)
+        mutated_args, mutated_kwargs = _changed_args(snapshots, args, kwargs)
         return {"result": result, "args": mutated_args, "kwargs": mutated_kwargs}
     if op == "getattr":
         return getattr(target, request["name"])

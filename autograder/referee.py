@@ -55,9 +55,10 @@ class RemoteObject:
         if not isinstance(answer, dict) or "result" not in answer:
             raise StudentKernelError("the student's kernel sent a malformed answer")
         for original, after in zip(args, answer.get("args") or []):
-            _copy_back(original, after)
+            if after is not None:  # None: the call left this argument as it was
+                _copy_back(original, after)
         for name, after in (answer.get("kwargs") or {}).items():
-            if name in kwargs:
+            if name in kwargs and after is not None:
                 _copy_back(kwargs[name], after)
         return answer["result"]
 
