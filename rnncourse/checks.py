@@ -90,8 +90,9 @@ def call(function, *args):
 
     A NotImplementedError (the untouched stub) and other errors pass through unchanged.
     """
+    before = [_copy_arrays(arg) for arg in args]
     try:
-        return function(*args)
+        result = function(*args)
     except ValueError as error:
         text = str(error)
         if not any(word in text for word in ("matmul", "broadcast", "shapes", "dimension")):
@@ -108,3 +109,42 @@ def call(function, *args):
             f"(.., K) array with a (K, ..) one, and that arrays you combine have matching shapes "
             f"(a reduction such as z.max(axis=-1) drops that axis unless you pass keepdims=True)."
         ) from None
+    for index, (arg, copy) in enumerate(zip(args, before)):
+        if not _same_arrays(arg, copy):
+            name = _parameter_names(function, len(args))[index]
+            raise AssertionError(f"{getattr(function, '__name__', 'your function')} changed its argument {name} in "
+                                 f"place: compute new arrays (x + 1, np.clip(x, ...)) instead of writing into the "
+                                 f"inputs (x += 1, x[...] = ..., out=x); the caller still needs them")
+    return result
+
+
+def _copy_arrays(value):
+    """Copies of the arrays in an argument (also inside lists, tuples and dicts), to check it later."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)):
+        return [_copy_arrays(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _copy_arrays(item) for key, item in value.items()}
+    return None
+
+
+def _same_arrays(value, copy):
+    if isinstance(value, np.ndarray):
+        return (isinstance(copy, np.ndarray) and value.shape == copy.shape
+                and np.array_equal(value, copy, equal_nan=value.dtype.kind in "fc"))
+    if isinstance(value, (list, tuple)):
+        return isinstance(copy, list) and len(value) == len(copy) and all(map(_same_arrays, value, copy))
+    if isinstance(value, dict):
+        return isinstance(copy, dict) and value.keys() == copy.keys() and all(_same_arrays(value[k], copy[k]) for k in value)
+    return True
+
+
+def _parameter_names(function, count):
+    import inspect
+    try:
+        names = [name for name, parameter in inspect.signature(function).parameters.items()
+                 if parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)]
+    except (TypeError, ValueError):
+        names = []
+    return names[:count] + [f"number {i + 1}" for i in range(len(names), count)]

@@ -207,7 +207,11 @@ _ = keras.layers.SimpleRNN(3)
 # ---- the graded class, shared by the tests (and by both pytest-xdist workers) ------------------
 
 class ConnectionCounter:
-    """A TCP server on 127.0.0.1 that counts the connections it accepts."""
+    """A TCP server on 127.0.0.1 that counts the connections of the network attack.
+
+    Only connections that say the attack's greeting count: on a busy machine a stray client (a
+    kernel's ZMQ socket retrying a port it once had) may knock on any free port.
+    """
 
     def __init__(self):
         self.server = socket.create_server(("127.0.0.1", 0))
@@ -220,8 +224,13 @@ class ConnectionCounter:
                 connection, _ = self.server.accept()
             except OSError:
                 return
-            self.count += 1
-            connection.close()
+            with connection:
+                connection.settimeout(2)
+                try:
+                    greeting = connection.recv(64)
+                except OSError:
+                    greeting = b""
+            self.count += greeting.startswith(b"hello from a student")
 
     def close(self):
         self.server.close()
