@@ -111,6 +111,8 @@ class IsolatedExecute(Execute):
         return super().output(outs, msg, display_id, cell_index)
 
     def preprocess(self, nb, resources):
+        # Nothing in the sandbox outlives the notebook: kill the kernel instead of waiting for it to exit.
+        self.shutdown_kernel = "immediate"
         self._folder = Path(resources["metadata"]["path"]).resolve()
         self._limits = Limits(memory_mb=self.memory_mb, processes=self.max_processes, wall_seconds=self.notebook_timeout,
                               threads=self.threads)
