@@ -19,13 +19,26 @@ $(STAMP): requirements.txt pyproject.toml Makefile
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -e .
 	@# The notebooks' "python3" kernel, pinned to this venv's Python whichever Jupyter finds it.
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (rnn-course)" >/dev/null
+	@# JupyterLab defaults for an offline course: no "get notified about Jupyter news?" prompt (nor
+	@# requests to jupyter.org), and closing a notebook stops its kernel (each holds TensorFlow, ~0.7 GB).
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	@printf '%s\n' '{' \
+	  '  "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false},' \
+	  '  "@jupyterlab/notebook-extension:tracker": {"kernelShutdown": true}' \
+	  '}' > $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $(STAMP)
 	@echo "Course environment ready in $(VENV)"
 
 # Jupyter refuses to run as root without --allow-root (containers, CI).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-start: $(STAMP)
+# The formgrader shows each unit's points from gradebook.db: (re)fill it when a source notebook
+# changed, from a scratch copy so that release/ stays as committed. A failure only warns.
+GRADEBOOK_SOURCES := $(wildcard source/*/*.ipynb) nbgrader_config.py tools/prepare_gradebook.py
+gradebook.db: $(STAMP) $(GRADEBOOK_SOURCES)
+	-@$(BIN)/python tools/prepare_gradebook.py
+
+start: $(STAMP) gradebook.db
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=. --port=$(PORT) \
 	  $(if $(NO_BROWSER),--no-browser,) --LabApp.default_url=/lab/tree/README.md $(JUPYTER_ARGS)
 
@@ -34,6 +47,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_notebooks.py
+	$(BIN)/python benchmarks/grading_speed.py
 
 build: $(STAMP)
 	$(BIN)/autograder build

@@ -52,3 +52,58 @@ def run_check(*args):
 @pytest.fixture(params=UNITS)
 def unit(request):
     return request.param
+
+
+# --- JupyterLab as `make start` serves it (tests/test_start.py, tests/test_browser.py) ---------
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Make `--dist loadgroup` honour xdist_group marks again.
+
+    pytest-xdist 3.8 tells the scheduler a test's group by appending "@group" to item._nodeid, which
+    pytest 9.2 no longer reads (node ids are structured: pytest-dev/pytest-xdist#1386), so grouped
+    tests were silently spread over the workers. Do the same on the structured id; a fixed xdist
+    has already added the suffix, and then this does nothing.
+    """
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId
+    for item in items:
+        groups = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                         for mark in item.iter_markers("xdist_group")})
+        suffix = "@" + "_".join(groups)
+        if groups and not item.nodeid.endswith(suffix) and hasattr(item, "_id"):
+            item._id = NodeId.parse(item.nodeid + suffix)
+
+
+@pytest.fixture(scope="session")
+def course_server(tmp_path_factory):
+    """One `make start NO_BROWSER=1` per xdist worker; its tests share the xdist group "jupyter"."""
+    from course_lab import CourseServer, ServerError
+    server = CourseServer(tmp_path_factory.mktemp("jupyter"))
+    try:
+        server.start()
+    except ServerError as error:
+        pytest.fail(str(error))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """item.report_call: the outcome of the test itself, for fixtures that act on failures."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.report_call = report
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say where the browser tests left their screenshots."""
+    from course_lab import SCREENSHOTS
+    ran = any("test_browser.py" in getattr(report, "nodeid", "")
+              for reports in terminalreporter.stats.values() for report in reports)
+    if ran:
+        terminalreporter.write_line(f"browser screenshots: {SCREENSHOTS}")

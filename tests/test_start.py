@@ -1,86 +1,54 @@
 """`make start NO_BROWSER=1` serves JupyterLab on the course with its kernel and nbgrader."""
 import json
-import os
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from autograder.course import COURSE_ROOT
 
-TOKEN = "course-test-token"
+# One worker owns the server (the course_server fixture) for these tests and the browser tests.
+pytestmark = pytest.mark.xdist_group("jupyter")
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def test_prints_the_url_to_open(course_server):
+    assert f"http://127.0.0.1:{course_server.port}/lab" in course_server.log.read_text()
 
 
-def get(port, path):
-    separator = "&" if "?" in path else "?"
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}{separator}token={TOKEN}", timeout=10) as response:
-        return response.status, response.read()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    port = free_port()
-    log = tmp_path_factory.mktemp("start") / "jupyter.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            ["make", "start", "NO_BROWSER=1", f"PORT={port}",
-             f"JUPYTER_ARGS=--IdentityProvider.token={TOKEN} --ServerApp.ip=127.0.0.1"],
-            cwd=COURSE_ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, "BROWSER": "false"})
-    try:
-        for _ in range(120):
-            try:
-                get(port, "/api/status")
-                break
-            except OSError:
-                if process.poll() is not None:
-                    pytest.fail(f"make start exited early:\n{log.read_text()}")
-                time.sleep(0.5)
-        else:
-            pytest.fail(f"JupyterLab did not answer within 60 s:\n{log.read_text()}")
-        yield port, log
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
-
-
-def test_prints_the_url_to_open(server):
-    port, log = server
-    assert f"http://127.0.0.1:{port}/lab" in log.read_text()
-
-
-def test_serves_the_release_notebooks_and_lectures(server):
-    port, _ = server
+def test_serves_the_release_notebooks_and_lectures(course_server):
     for unit in sorted(p.name for p in (COURSE_ROOT / "source").iterdir()):
-        status, _ = get(port, f"/api/contents/release/{unit}/{unit}.ipynb?content=0")
+        status, _ = course_server.get(f"/api/contents/release/{unit}/{unit}.ipynb?content=0")
         assert status == 200
-    status, body = get(port, "/api/contents/notebooks")
+    status, body = course_server.get("/api/contents/notebooks")
     assert status == 200 and json.loads(body)["content"]
 
 
-def test_python3_kernel_runs_the_course_environment(server):
-    port, _ = server
-    _, body = get(port, "/api/kernelspecs")
+def test_python3_kernel_runs_the_course_environment(course_server):
+    _, body = course_server.get("/api/kernelspecs")
     spec = json.loads(body)["kernelspecs"]["python3"]["spec"]
     assert Path(spec["argv"][0]).resolve() == Path(sys.executable).resolve()
 
 
-def test_nbgrader_extensions_are_enabled(server):
-    port, _ = server
-    status, _ = get(port, "/formgrader")
+def test_nbgrader_extensions_are_enabled(course_server):
+    status, _ = course_server.get("/formgrader")
     assert status == 200
-    _, body = get(port, "/lab/api/extensions")
+    _, body = course_server.get("/lab/api/extensions")
     names = {extension["name"] for extension in json.loads(body)}
     assert any("nbgrader" in name for name in names), names
+
+
+def test_formgrader_knows_the_points_of_every_unit(course_server):
+    """make start fills gradebook.db, so the formgrader shows each unit's points, not 0."""
+    _, body = course_server.get("/formgrader/api/assignments")
+    points = {assignment["name"]: assignment["max_score"] for assignment in json.loads(body)}
+    assert set(points) == {p.name for p in (COURSE_ROOT / "source").iterdir() if p.is_dir()}
+    assert all(score > 0 for score in points.values()), points
+
+
+def test_jupyterlab_asks_nothing_of_a_first_time_user(course_server):
+    """No "get Jupyter news?" prompt (the course works offline); a closed notebook frees its kernel."""
+    def default(plugin, setting):  # make start's overrides become the settings' defaults
+        _, body = course_server.get(f"/lab/api/settings/@jupyterlab/{plugin}")
+        return json.loads(body)["schema"]["properties"][setting]["default"]
+    assert default("apputils-extension:notification", "fetchNews") == "false"
+    assert default("notebook-extension:tracker", "kernelShutdown") is True
