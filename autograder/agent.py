@@ -44,8 +44,8 @@ def _as_array(value):
 class _Callback:
     """An object of the referee (a test's function or stand-in model), called from the sandbox."""
 
-    def __init__(self, key, is_callable):
-        self._key, self._callable = key, is_callable
+    def __init__(self, key):
+        self._key = key
 
     def _ask(self, op, **fields):
         request = dumps({"op": op, "target": self._key, **fields}, _reference)  # noqa: F821
@@ -70,7 +70,7 @@ def _resolve(record):
     if "__ref__" in record:
         return _objects[record["__ref__"]]
     if "__cb__" in record:
-        return _Callback(record["__cb__"], record.get("callable", True))
+        return _Callback(record["__cb__"])
     raise WireError("unknown reference")  # noqa: F821
 
 

@@ -12,7 +12,6 @@ import logging
 import multiprocessing
 import os
 import re
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path

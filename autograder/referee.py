@@ -13,7 +13,6 @@ import contextlib
 import io
 import sys
 import time
-import traceback
 from pathlib import Path
 
 import numpy as np
@@ -40,12 +39,12 @@ class StudentKernelError(Exception):
 
 class RemoteObject:
     """An object that lives in the student's sandboxed kernel; every use is a request there."""
-    __slots__ = ("_channel", "_key", "_types", "_callable", "_name")
+    __slots__ = ("_channel", "_key", "_types", "_name")
 
     def __init__(self, channel, record):
         self._channel, self._key = channel, record["__ref__"]
         self._types = [t for t in record.get("types", []) if isinstance(t, str)]
-        self._callable, self._name = bool(record.get("callable")), str(record.get("name", ""))
+        self._name = str(record.get("name", ""))
 
     def _ask(self, op, **fields):
         return self._channel.request({"op": op, "target": self._key, **fields})
@@ -391,7 +390,3 @@ def install_seed_forwarding(channel_holder):
 
     set_random_seed.__wrapped_original__ = original
     keras.utils.set_random_seed = set_random_seed
-
-
-def format_exception_only(error):
-    return "".join(traceback.format_exception_only(type(error), error)).strip()

@@ -97,11 +97,7 @@ def call(function, *args):
         text = str(error)
         if not any(word in text for word in ("matmul", "broadcast", "shapes", "dimension")):
             raise
-        import inspect
-        try:
-            names = list(inspect.signature(function).parameters)
-        except (TypeError, ValueError):
-            names = [f"arg{i}" for i in range(len(args))]
+        names = _parameter_names(function, len(args))
         shapes = ", ".join(f"{name} {_describe(arg)}" for name, arg in zip(names, args))
         raise AssertionError(
             f"{function.__name__} raised ValueError: {text}\n"

@@ -14,15 +14,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-CONFIG_FILE = "nbgrader_config.py"
+from autograder.course import CONFIG_FILE, make_scratch_course, source_units
+
 GRADEBOOK = "gradebook.db"
-
-
-def source_units(root):
-    source = Path(root) / "source"
-    if not source.is_dir():
-        return []
-    return sorted(p.name for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
 def generate_into(scratch, database, units):
@@ -45,16 +39,12 @@ def generate_into(scratch, database, units):
 def prepare(root):
     """Create or update `root`/gradebook.db with every unit of `root`/source; return the units."""
     root = Path(root).resolve()
-    units = source_units(root)
+    units = source_units(root) if (root / "source").is_dir() else []
     if not units:
         return units
     target = root / GRADEBOOK
     with tempfile.TemporaryDirectory(prefix="rnn-course-gradebook-") as scratch:
-        scratch = Path(scratch)
-        shutil.copy(root / CONFIG_FILE, scratch / CONFIG_FILE)
-        for unit in units:
-            shutil.copytree(root / "source" / unit, scratch / "source" / unit,
-                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        scratch = make_scratch_course(scratch, units, root=root)
         if target.exists():
             # An instructor's gradebook holds students and grades: update it in place.
             generate_into(scratch, target, units)
