@@ -8,7 +8,16 @@ PORT ?= 8888
 # nbgrader shells out to alembic, so the venv's bin/ must be on PATH for every command.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: start test bench build setup clean
+.PHONY: start test quick bench build setup clean test-system-packages
+
+# System programs the tests need, as program=package(s): bubblewrap sandboxes the students' code in
+# `autograder grade`; Chromium (and the fonts its screenshots need) runs the browser tests.
+# tools/system_packages.sh installs them with apt-get as root or with passwordless sudo, or stops
+# in seconds naming the command to run. COURSE_CHROMIUM points the browser tests at another Chromium.
+COURSE_CHROMIUM ?= /usr/bin/chromium
+export COURSE_CHROMIUM
+TEST_SYSTEM_PACKAGES := bwrap=bubblewrap $(COURSE_CHROMIUM)=chromium \
+  /usr/share/fonts/truetype/liberation=fonts-liberation
 
 setup: $(STAMP)
 
@@ -42,8 +51,17 @@ start: $(STAMP) gradebook.db
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=. --port=$(PORT) \
 	  $(if $(NO_BROWSER),--no-browser,) --LabApp.default_url=/lab/tree/README.md $(JUPYTER_ARGS)
 
-test: $(STAMP)
+# System packages first: a missing one stops the run before the slow Python install.
+test: test-system-packages $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-system-packages:
+	@tools/system_packages.sh $(TEST_SYSTEM_PACKAGES)
+
+# The contributors' loop: checks that run in seconds (environment, build, wire format, mistake
+# packing, grader units); no TensorFlow notebook, no browser, no sandbox. See README.
+quick: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not browser and not sandbox" $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_notebooks.py
