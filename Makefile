@@ -48,9 +48,13 @@ start: $(STAMP) gradebook.db
 	  $(if $(NO_BROWSER),--no-browser,) --LabApp.default_url=/lab/tree/README.md $(JUPYTER_ARGS)
 
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-.PHONY: lock
+.PHONY: lint lock
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
 # requirements.in -> requirements.lock (hashes; Linux x86_64, CPython 3.11) -> environment.yml, with
 # the venv's own uv. Kept pins stay unless requirements.in moves them; `make lock LOCK_ARGS=--upgrade`
 # moves every unpinned package to its newest version.
