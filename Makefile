@@ -21,11 +21,16 @@ TEST_SYSTEM_PACKAGES := bwrap=bubblewrap $(COURSE_CHROMIUM)=chromium \
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml Makefile
+$(STAMP): requirements.lock pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null || { \
 	  echo "This course needs Python 3.11 as '$(PYTHON)'. Install it, or run: make $(MAKECMDGOALS) PYTHON=/path/to/python3.11"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -e .
+	@# Exactly the lock (every distribution pinned and hashed), then the course's packages, built with
+	@# the lock's setuptools (no build isolation: nothing unpinned is fetched), without setuptools's
+	@# boxed note that every editable install gets.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	PYTHONWARNINGS="ignore:Editable installation" \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@# The notebooks' "python3" kernel, pinned to this venv's Python whichever Jupyter finds it.
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (rnn-course)" >/dev/null
 	@# JupyterLab defaults for an offline course: no "get notified about Jupyter news?" prompt (nor
@@ -51,17 +56,33 @@ start: $(STAMP) gradebook.db
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=. --port=$(PORT) \
 	  $(if $(NO_BROWSER),--no-browser,) --LabApp.default_url=/lab/tree/README.md $(JUPYTER_ARGS)
 
-# System packages first: a missing one stops the run before the slow Python install.
+# System packages first: a missing one stops the run before the slow Python install. Lint next:
+# it takes a second and fails before the long part.
 test: test-system-packages $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-system-packages:
 	@tools/system_packages.sh $(TEST_SYSTEM_PACKAGES)
 
-# The contributors' loop: checks that run in seconds (environment, build, wire format, mistake
-# packing, grader units); no TensorFlow notebook, no browser, no sandbox. See README.
+# The contributors' loop: checks that run in seconds (environment, lint, build, wire format,
+# mistake packing, grader units); no TensorFlow notebook, no browser, no sandbox. See README.
 quick: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -m "not slow and not browser and not sandbox" $(PYTEST_ARGS)
+
+.PHONY: lint lock
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# requirements.in -> requirements.lock (hashes; Linux x86_64, CPython 3.11) -> environment.yml, with
+# the venv's own uv. Kept pins stay unless requirements.in moves them; `make lock LOCK_ARGS=--upgrade`
+# moves every unpinned package to its newest version.
+LOCK_COMMAND := uv pip compile --generate-hashes --python-version 3.11 \
+  --python-platform x86_64-unknown-linux-gnu requirements.in -o requirements.lock
+lock: $(STAMP)
+	$(BIN)/$(LOCK_COMMAND) --quiet --custom-compile-command "make lock, which runs: $(LOCK_COMMAND)" $(LOCK_ARGS)
+	$(BIN)/python tools/lock_to_conda.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_notebooks.py

@@ -125,7 +125,7 @@ def _check_submission(folder, assignment):
     try:
         notebook = nbformat.read(expected, as_version=4)
         nbformat.validate(notebook)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 (nbformat raises JSON, Unicode and validation errors alike)
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
         return None, [f"the notebook is not a valid Jupyter notebook ({reason})"], flags
     if notebook.nbformat != 4:
@@ -161,7 +161,7 @@ def _grade_with_nbgrader(course, assignment, student, options):
     converter.log.addHandler(log)
     try:
         converter.start()
-    except Exception as error:  # nbgrader's own message only says "see the above traceback"
+    except Exception as error:  # noqa: BLE001 (nbgrader's own message only says "see the above traceback")
         raise RuntimeError(log.explain() or str(error)) from None
     finally:
         converter.log.removeHandler(log)
@@ -248,12 +248,12 @@ def grade_one(course, assignment, student, options):
             if report is not None:
                 result.problems += report.problems
         result.score, result.max_score, result.needs_manual_grade = _scores(course, assignment, student)
-    except Exception as error:  # nbgrader refused it (e.g. broken metadata): zero, and say why
+    except Exception as error:  # noqa: BLE001 (nbgrader refused it, e.g. broken metadata: zero, and say why)
         result.status = "error: " + (str(error).strip().splitlines() or [type(error).__name__])[-1][:300]
         try:
             _zero_in_gradebook(course, assignment, student)
             result.score, result.max_score, _ = _scores(course, assignment, student)
-        except Exception as second:
+        except Exception as second:  # noqa: BLE001 (said in the report; the batch goes on)
             result.problems.append(f"could not record a zero either: {second}")
     if result.problems and result.status == "graded":
         result.status = "graded, with problems"

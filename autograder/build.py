@@ -6,8 +6,15 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.course import (COURSE_ROOT, CourseError, assignment_notebook, make_scratch_course,
-                               nbgrader_cells, run_nbgrader, source_units)
+from autograder.course import (
+    COURSE_ROOT,
+    CourseError,
+    assignment_notebook,
+    make_scratch_course,
+    nbgrader_cells,
+    run_nbgrader,
+    source_units,
+)
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
            "BEGIN MARK SCHEME", "END MARK SCHEME")
@@ -42,7 +49,7 @@ def release_problems(source_nb, release_nb):
         if original is not None:
             for what, (begin, end) in REGIONS.items():
                 leaked = [line for line in _region_lines(original.source, begin, end)
-                          if line in {l.strip() for l in cell.source.splitlines()}]
+                          if line in {text.strip() for text in cell.source.splitlines()}]
                 problems += [(name, f"contains {what}: {line!r}") for line in leaked[:1]]
             if original.metadata["nbgrader"].get("locked") and not meta.get("locked"):
                 problems.append((name, "is read-only in source/ but not locked"))

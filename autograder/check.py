@@ -3,8 +3,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from autograder.course import (CourseError, assignment_notebook, nbgrader_cells, read_notebook,
-                               source_units)
+from autograder.course import CourseError, assignment_notebook, nbgrader_cells, read_notebook, source_units
 from autograder.grading import grade_submissions
 
 

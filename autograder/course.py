@@ -72,7 +72,7 @@ def read_notebook(path):
         raise CourseError(f"{path} is a folder, not a notebook")
     try:
         nb = nbformat.read(path, as_version=4)
-    except Exception as error:  # nbformat raises JSON, Unicode and validation errors alike
+    except Exception as error:  # noqa: BLE001 (nbformat raises JSON, Unicode and validation errors alike)
         reason = str(error).splitlines()[0] if str(error) else error.__class__.__name__
         raise CourseError(f"{path} is not a readable Jupyter notebook ({reason})") from None
     return nb

@@ -261,7 +261,7 @@ class SandboxChannel:
                 self._client.input("")
             try:
                 reply = self._client.shell_channel.get_msg(timeout=0.05)
-            except Exception:  # queue.Empty: nothing yet
+            except Exception:  # noqa: BLE001 (queue.Empty: nothing yet)
                 continue
             if reply.get("parent_header", {}).get("msg_id") == msg_id:
                 return reply
@@ -274,7 +274,7 @@ class SandboxChannel:
         self._busy = True
         try:
             answer = {"ok": self._perform_callback(wire.loads(request_text, self._resolve))}
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 (the student's kernel gets the error as the callback's answer)
             answer = {"error": [type(error).__name__, str(error)]}
         finally:
             self._busy = False
@@ -313,7 +313,7 @@ def _student_exception(error):
         return StudentKernelError(f"{name}: {message}")
     try:
         return cls(str(message))
-    except Exception:
+    except Exception:  # noqa: BLE001 (an exception class that cannot be made from a message)
         return StudentKernelError(f"{name}: {message}")
 
 
@@ -357,7 +357,7 @@ def run_cell(source, namespace, grade_id="cell"):
             exec(compile(tree, f"<{grade_id}>", "exec"), namespace)
             value = eval(compile(ast.Expression(last.value), f"<{grade_id}>", "eval"), namespace) if last else None
         error = None
-    except BaseException as caught:  # an error in a test is its verdict
+    except BaseException as caught:  # noqa: BLE001 (an error in a test is its verdict)
         value, error = None, caught
     finally:
         namespace.end_cell()

@@ -36,7 +36,7 @@ def run(path):
         for index, cell in enumerate(nb.cells):
             try:
                 client.execute_cell(cell, index)
-            except Exception as exc:  # report and go on to the next notebook
+            except Exception as exc:  # noqa: BLE001 (report and go on to the next notebook)
                 error = f"{type(exc).__name__} in cell {index}"
                 break
         peak = peak_resident_megabytes(pid)

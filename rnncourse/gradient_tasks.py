@@ -11,6 +11,8 @@ The ReLU RNN's training loop takes the clipping as a function argument.
 import numpy as np
 
 import rnncourse  # noqa: F401  (sets TensorFlow's logging environment before the imports below)
+
+# isort: split
 import keras
 import tensorflow as tf
 

@@ -149,7 +149,7 @@ def plot_calendar(log, weeks=5, ax=None, title="The trainer's log: one workout a
     return ax
 
 
-def plot_accuracies(accuracies, chance=1 / len(WORKOUTS), ax=None,
+def plot_accuracies(accuracies, chance=1 / len(WORKOUTS), ax=None,  # noqa: B008 (WORKOUTS is a constant tuple)
                     title="Accuracy on the held-out weeks"):
     """Grouped bars: {model name: {group name: accuracy}}, e.g. groups 'all days', 'after a missed day'."""
     if ax is None:

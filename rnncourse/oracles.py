@@ -7,6 +7,8 @@ function earns nothing.
 import numpy as np
 
 import rnncourse  # noqa: F401  (sets TensorFlow's logging environment before the import below)
+
+# isort: split
 import keras
 
 

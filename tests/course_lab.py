@@ -67,7 +67,7 @@ class CourseServer:
                 return self
             except OSError:
                 if self.process.poll() is not None:
-                    raise ServerError(f"make start exited early:\n{self.log.read_text()}")
+                    raise ServerError(f"make start exited early:\n{self.log.read_text()}") from None
                 time.sleep(0.5)
         self.stop()
         raise ServerError(f"JupyterLab did not answer within {timeout} s:\n{self.log.read_text()}")

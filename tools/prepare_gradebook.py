@@ -61,7 +61,7 @@ def main(argv):
     root = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parent.parent
     try:
         units = prepare(root)
-    except Exception as error:  # make start goes on: JupyterLab works without the points
+    except Exception as error:  # noqa: BLE001 (make start goes on: JupyterLab works without the points)
         print(f"warning: could not prepare {GRADEBOOK} for the formgrader: {error}", file=sys.stderr)
         return 1
     print(f"{GRADEBOOK}: {len(units)} units ready for the formgrader")
