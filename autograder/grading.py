@@ -37,15 +37,22 @@ def failure_message(cell):
     return ""
 
 
-def grade_submissions(unit, submissions, keep_dir=None):
+def grade_submissions(unit, submissions, keep_dir=None, source=None, extra_config=""):
     """Autograde {student_id: notebook path} for `unit`; return {student_id: [CellResult, ...]}.
 
     Every submission is graded by one `nbgrader autograde` run in a scratch course built from
-    source/, so hidden tests and locked cells come from the instructor's version.
+    source/, so hidden tests and locked cells come from the instructor's version. `source` grades
+    against another instructor's notebook instead (a part of the unit, say); `extra_config` is
+    appended to the scratch course's nbgrader_config.py; `keep_dir` keeps the scratch course there.
     """
     with tempfile.TemporaryDirectory(prefix="rnn-course-grade-") as scratch:
         course = Path(keep_dir or scratch)
         make_scratch_course(course, [unit])
+        if source is not None:
+            nbformat.write(nbformat.read(source, as_version=4), course / "source" / unit / f"{unit}.ipynb")
+        if extra_config:
+            with open(course / "nbgrader_config.py", "a") as config:
+                config.write("\n" + extra_config + "\n")
         run_nbgrader(course, "generate_assignment", unit, "--force", "--log-level=ERROR")
         for student, notebook in submissions.items():
             folder = course / "submitted" / student / unit

@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -14,6 +15,7 @@ from autograder.course import COURSE_ROOT, assignment_notebook, nbgrader_cells, 
 os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
 
 UNITS = source_units()
+STARTED = pytest.StashKey[float]()
 LECTURES = sorted((COURSE_ROOT / "notebooks").glob("*.ipynb"))
 
 
@@ -100,10 +102,20 @@ def pytest_runtest_makereport(item, call):
         item.report_call = report
 
 
-def pytest_terminal_summary(terminalreporter):
-    """Say where the browser tests left their screenshots."""
+def pytest_sessionstart(session):
+    session.config.stash[STARTED] = time.monotonic()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter, config):
+    """End with where the browser tests left their screenshots and the run's wall time, after the
+    slowest tests (--durations in pyproject.toml): the budget of `make test` is 20 minutes in CI."""
     from course_lab import SCREENSHOTS
     ran = any("test_browser.py" in getattr(report, "nodeid", "")
               for reports in terminalreporter.stats.values() for report in reports)
     if ran:
         terminalreporter.write_line(f"browser screenshots: {SCREENSHOTS}")
+    if STARTED in config.stash:
+        minutes, seconds = divmod(round(time.monotonic() - config.stash[STARTED]), 60)
+        terminalreporter.write_line(f"wall time: {minutes} min {seconds:02d} s on {os.cpu_count()} cores "
+                                    "(slowest tests above)")

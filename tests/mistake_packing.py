@@ -123,8 +123,8 @@ def _analyse(source):
     return visitor.defined, visitor.reads, visitor.function_reads
 
 
-def solution_cells_reaching(nb):
-    """{grade id of a test cell: grade ids of the solution cells whose code it can reach}.
+def _dependencies(nb):
+    """(code cells, reachable(index) -> indices of the code cells whose effects that cell can see).
 
     A top-level read of a name depends on the last earlier cell that defined it; a read inside a
     function body depends on every cell that defines the name (the call may come later).
@@ -151,12 +151,18 @@ def solution_cells_reaching(nb):
                 seen.add(other)
                 todo.append(other)
         return seen
+    return cells, reachable
 
-    def grade_id(cell):
-        return cell.metadata.get("nbgrader", {}).get("grade_id")
 
+def _grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def solution_cells_reaching(nb):
+    """{grade id of a test cell: grade ids of the solution cells whose code it can reach}."""
+    cells, reachable = _dependencies(nb)
     solutions = {i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("solution")}
-    return {grade_id(c): {grade_id(cells[s]) for s in reachable(i) & solutions}
+    return {_grade_id(c): {_grade_id(cells[s]) for s in reachable(i) & solutions}
             for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade")}
 
 

@@ -26,6 +26,8 @@ from attacks import ATTACKS, UNIT, WRONG_BUT_RETURNS
 from autograder.batch import SubmissionResult, format_report, grade_assignment
 from autograder.course import COURSE_ROOT, assignment_notebook, make_scratch_course, nbgrader_cells
 
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+
 FULL = 12.0        # autograded points of unit 02
 MAX_SCORE = 14.0   # with the free-text answer graded by hand
 STEP_POINTS = 3.0  # rnn_step_forward's tests: kept by a submission that crashes after that cell

@@ -1,8 +1,9 @@
 """The course in a real browser, used as a person uses it: Chromium on the JupyterLab of `make start`.
 
 A student opens each unit's assignment, runs every cell and sees only the stubs' NotImplementedError,
-then presses nbgrader's Validate button and sees the failures; with the reference solution, Validate
-reports success. A lecture runs and shows its figures. An instructor sees every unit and its points
+then presses nbgrader's Validate button and sees the failures; a reference solution runs without an
+error and Validate reports success (Validate on one unit: see VALIDATE_IN_BROWSER).
+A lecture runs and shows its figures. An instructor sees every unit and its points
 in the formgrader. Each test saves screenshots (see the "browser screenshots:" line of the summary).
 
 Notebooks are opened from copies in a scratch folder under the served root (build/, git-ignored):
@@ -24,11 +25,14 @@ from conftest import UNITS
 from course_lab import BUILD, CHROMIUM, CHROMIUM_ARGS, TRACEBACK, VIEWPORT, Notebook, Screenshots, error_name
 
 # One worker owns the server and the browser; see course_server in conftest.py.
-pytestmark = pytest.mark.xdist_group("jupyter")
+pytestmark = [pytest.mark.xdist_group("jupyter"), pytest.mark.browser, pytest.mark.slow]
 
-# Running all cells of a reference solution in the browser repeats what Validate does on the
-# server (and test_grading.py under nbgrader): do it for the fast units only, validate them all.
-RUN_SOLUTION_IN_BROWSER = {"02_hidden_state", "03_bptt"}
+# Each notebook is executed once per test run where it can be: test_grading.py grades every unit's
+# reference solution (full marks, no error, nothing on stderr) and untouched release (zero, only
+# NotImplementedError). Validate runs nbgrader's validate on the server, the same code for every
+# unit, so the browser presses it on one unit's release and one unit's solution, the fastest;
+# every release is still run cell by cell here, which no other test does.
+VALIDATE_IN_BROWSER = "02_hidden_state"
 LECTURE = "02_hidden_state"
 
 # The first cell of an assignment imports NumPy, TensorFlow and Keras (through rnncourse): a
@@ -117,7 +121,7 @@ def first_setup_seconds(notebook):
 
 
 @pytest.mark.parametrize("unit", UNITS)
-def test_student_runs_the_assignment_and_validates(unit, page, course_server, scratch):
+def test_student_runs_every_cell_of_the_assignment(unit, page, course_server, scratch):
     notebook = open_copy(page, course_server, scratch, assignment_notebook(unit, "release"), f"release/{unit}")
     notebook.shot("opened")
     assert notebook.dialogs().count() == 0, "a dialog (kernel choice?) greets the student"
@@ -137,6 +141,14 @@ def test_student_runs_the_assignment_and_validates(unit, page, course_server, sc
              and any(o["images"] for o in cell["outputs"])]
     assert mixed == [], "a figure drawn under a traceback reads as part of the error: give it a cell of its own"
 
+    print(f"{unit}: opened in {notebook.open_seconds:.1f} s, ran in {run_seconds:.1f} s")
+    if unit == VALIDATE_IN_BROWSER:
+        validate_shows_only_the_stubs(notebook)
+    assert page.problems == []
+
+
+def validate_shows_only_the_stubs(notebook):
+    """Validate on an untouched release: the dialog lists failures, each a stub or an empty answer."""
     outcome, text = notebook.validate()
     notebook.shot("validated")
     assert outcome == "validation-failed", text[:3000]
@@ -148,29 +160,26 @@ def test_student_runs_the_assignment_and_validates(unit, page, course_server, sc
     assert other == []
     assert any(error_name(error) == "NotImplementedError" for _, error in failures)
     notebook.close_dialog()
-    print(f"{unit}: opened in {notebook.open_seconds:.1f} s, ran in {run_seconds:.1f} s, "
-          f"validated in {notebook.validate_seconds:.1f} s")
+    print(f"validated in {notebook.validate_seconds:.1f} s")
     # Validate saved the notebook: on disk, too, only the stubs fail.
     assert {name for kind, name in saved_outputs(notebook.file) if kind == "error"} == {"NotImplementedError"}
     assert ("stream", "stderr") not in saved_outputs(notebook.file)
-    assert page.problems == []
 
 
-@pytest.mark.parametrize("unit", UNITS)
-def test_reference_solution_validates(unit, page, course_server, scratch):
+def test_reference_solution_runs_and_validates(page, course_server, scratch):
+    unit = VALIDATE_IN_BROWSER
     notebook = open_copy(page, course_server, scratch, assignment_notebook(unit, "source"), f"solution/{unit}")
-    if unit in RUN_SOLUTION_IN_BROWSER:
-        seconds = first_setup_seconds(notebook)
-        assert seconds < FIRST_RUN_LIMIT, f"the setup cell took {seconds:.0f} s"
-        run_seconds = notebook.run_all()
-        print(f"{unit} solution: setup cell {seconds:.1f} s, all cells {run_seconds:.1f} s")
-        assert notebook.errors() == []
-        assert notebook.stderr() == []
-        cells = notebook.cells()
-        shown = [i for i, cell in enumerate(cells) if any(o["images"] for o in cell["outputs"])] or \
-                [i for i, cell in enumerate(cells) if cell["outputs"]]
-        notebook.scroll_to(shown[-1])
-        notebook.shot("ran")
+    seconds = first_setup_seconds(notebook)
+    assert seconds < FIRST_RUN_LIMIT, f"the setup cell took {seconds:.0f} s"
+    run_seconds = notebook.run_all()
+    print(f"{unit} solution: setup cell {seconds:.1f} s, all cells {run_seconds:.1f} s")
+    assert notebook.errors() == []
+    assert notebook.stderr() == []
+    cells = notebook.cells()
+    shown = [i for i, cell in enumerate(cells) if any(o["images"] for o in cell["outputs"])] or \
+            [i for i, cell in enumerate(cells) if cell["outputs"]]
+    notebook.scroll_to(shown[-1])
+    notebook.shot("ran")
     outcome, text = notebook.validate()
     notebook.shot("validated")
     assert outcome == "validation-success", text[:3000]

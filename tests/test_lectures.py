@@ -9,6 +9,7 @@ def test_there_is_a_lecture_for_every_assignment():
     assert {p.stem for p in LECTURES} >= set(UNITS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lecture", LECTURES, ids=[p.stem for p in LECTURES])
 def test_lecture_runs_cleanly(lecture):
     nb = execute(lecture)

@@ -2,6 +2,8 @@
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
+from autograder.course import assignment_notebook
+from known_mistakes import KNOWN_MISTAKES
 from known_mistakes.mistake import Mistake
 from mistake_packing import pack, solution_cells_reaching
 
@@ -95,3 +97,11 @@ def test_a_mistake_that_calls_another_function_is_analysed_as_written(tmp_path):
     a_calls_b = Mistake("a calls b", "a", "def a():\n    return b()", ("test_a",))
     wrong_b = Mistake("b", "b", "def b():\n    return 3", ("test_b",))
     assert len(pack([a_calls_b, wrong_b], path)) == 2
+
+
+def test_every_graded_function_has_known_mistakes(unit):
+    nb = nbformat.read(assignment_notebook(unit), as_version=4)
+    solution_cells = {c.metadata.nbgrader["grade_id"] for c in nb.cells
+                      if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
+    covered = {m.solution_cell for m in KNOWN_MISTAKES.get(unit, [])}
+    assert solution_cells <= covered, f"no known mistakes for {solution_cells - covered}"

@@ -8,7 +8,7 @@ import pytest
 from autograder.course import COURSE_ROOT
 
 # One worker owns the server (the course_server fixture) for these tests and the browser tests.
-pytestmark = pytest.mark.xdist_group("jupyter")
+pytestmark = [pytest.mark.xdist_group("jupyter"), pytest.mark.slow]
 
 
 def test_prints_the_url_to_open(course_server):

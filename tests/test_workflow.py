@@ -27,6 +27,8 @@ from nbgrader.api import Gradebook
 
 from autograder.course import assignment_notebook, make_scratch_course, nbgrader_cells
 
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+
 UNIT = "02_hidden_state"
 COURSE_ID = "rnn-course"
 BIN = Path(sys.executable).parent
