@@ -15,11 +15,19 @@ from autograder.course import (
     run_nbgrader,
     source_units,
 )
+from autograder.diffs import cell_diff
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
            "BEGIN MARK SCHEME", "END MARK SCHEME")
 REGIONS = {"solution code": ("BEGIN SOLUTION", "END SOLUTION"),
            "a hidden test": ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")}
+
+# nbgrader's generate_assignment copies every file of source/UNIT/ into the release. A release folder
+# holds the unit's notebook and nothing else, except the files listed here that the notebook needs
+# ({unit: {path relative to the unit's folder}}; none so far). Anything else fails the build: a paired
+# script or a second copy of the notebook would hand out the solutions.
+RELEASE_DATA_FILES = {}
+STALE_DIFF_LINES = 40  # cell-level diff lines shown per stale release notebook
 
 
 def _region_lines(source, begin, end):
@@ -62,6 +70,17 @@ def release_problems(source_nb, release_nb):
     return problems
 
 
+def release_file_problems(unit, release_unit_dir):
+    """Files of a release folder that are neither the unit's notebook nor a data file it needs."""
+    folder = Path(release_unit_dir)
+    allowed = {f"{unit}.ipynb"} | set(RELEASE_DATA_FILES.get(unit, ()))
+    present = {path.relative_to(folder).as_posix() for path in folder.rglob("*")
+               if not path.is_dir() and ".ipynb_checkpoints" not in path.parts}
+    return [(name, "is not the unit's notebook nor a file it needs (RELEASE_DATA_FILES in autograder/build.py); "
+                   f"nbgrader copies every file of source/{unit}/ into the release")
+            for name in sorted(present - allowed)]
+
+
 def generate(units, out_dir, root=COURSE_ROOT):
     """Run nbgrader generate_assignment for `units` in a scratch course; return its release/ folder."""
     make_scratch_course(out_dir, units, root)
@@ -79,6 +98,8 @@ def verify(units, release_dir, root=COURSE_ROOT):
         release_nb = nbformat.read(release_path, as_version=4)
         lines += [f"release/{unit}/{unit}.ipynb, cell {cell}: {problem}"
                   for cell, problem in release_problems(source_nb, release_nb)]
+        lines += [f"release/{unit}/{name}: {problem}"
+                  for name, problem in release_file_problems(unit, release_path.parent)]
     if lines:
         raise CourseError("the release is not safe to hand out:\n  " + "\n  ".join(lines))
 
@@ -94,23 +115,53 @@ def differences(release_dir, committed_dir):
     return walk(comparison)
 
 
+def staleness(unit, fresh_dir, committed_dir, max_lines=STALE_DIFF_LINES):
+    """Why the committed release folder of `unit` is not what nbgrader builds now, or None if it is.
+
+    For each notebook that differs, nbdime's cell-level diff: '-' the committed release, '+' the new one.
+    """
+    committed_dir, fresh_dir = Path(committed_dir), Path(fresh_dir)
+    if not committed_dir.exists():
+        return f"release/{unit} is out of date with source/: it does not exist"
+    changed = differences(fresh_dir, committed_dir)
+    if not changed:
+        return None
+    lines = [f"release/{unit} is out of date with source/ ({', '.join(changed)}):"]
+    for name in changed:
+        old, new = committed_dir / name, fresh_dir / name
+        if not new.exists():
+            lines.append(f"  {name}: in the committed release, but the build does not make it")
+        elif not old.exists():
+            lines.append(f"  {name}: made by the build, missing from the committed release")
+        elif name.endswith(".ipynb") and new.is_file():
+            diff = cell_diff(nbformat.read(old, as_version=4), nbformat.read(new, as_version=4), max_lines)
+            lines.append(f"  {name} ('-' committed, '+' what the build makes):")
+            lines += ["    " + line for line in (diff or "same cells; the file differs in its JSON only").splitlines()]
+    return "\n".join(lines)
+
+
 def build(units=None, check_only=False, root=COURSE_ROOT):
     """Generate and verify the release of `units`; write it to release/ unless `check_only`.
 
-    With `check_only`, raise CourseError if the committed release/ differs from what would be built.
+    Refuses (CourseError) while a notebook of these units and its paired script under paired/ differ:
+    which side is right is the author's call. With `check_only`, raise CourseError if the committed
+    release/ differs from what would be built, showing the differing cells.
     """
+    from autograder.pairs import check_pairs
+    check_pairs(root, units or None)
     units = units or source_units(root)
     with tempfile.TemporaryDirectory(prefix="rnn-course-build-") as scratch:
         fresh = generate(units, scratch, root)
         verify(units, fresh, root)
-        for unit in units:
-            target = Path(root) / "release" / unit
-            if check_only:
-                stale = differences(fresh / unit, target) if target.exists() else [unit]
-                if stale:
-                    raise CourseError(f"release/{unit} is out of date with source/ ({', '.join(stale)}): "
-                                      "run `autograder build`")
-            else:
+        if check_only:
+            stale = [message for unit in units
+                     if (message := staleness(unit, fresh / unit, Path(root) / "release" / unit))]
+            if stale:
+                raise CourseError("\n".join(stale) + "\nrun `autograder build` to regenerate release/; then "
+                                  "`.venv/bin/nbdiff release/UNIT/UNIT.ipynb` shows all changes since the last commit")
+        else:
+            for unit in units:
+                target = Path(root) / "release" / unit
                 shutil.rmtree(target, ignore_errors=True)
                 shutil.copytree(fresh / unit, target)
     return units

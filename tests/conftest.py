@@ -1,5 +1,6 @@
 """Shared helpers of the course's tests: executing notebooks and making graded variants."""
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -54,6 +55,15 @@ def run_check(*args):
 @pytest.fixture(params=UNITS)
 def unit(request):
     return request.param
+
+
+@pytest.fixture
+def course_copy(tmp_path):
+    """A copy of what `autograder build` reads and writes: config, notebooks and their paired scripts."""
+    for name in ("nbgrader_config.py", "jupytext.toml", "source", "release", "notebooks", "paired"):
+        src = COURSE_ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
+    return tmp_path
 
 
 # --- JupyterLab as `make start` serves it (tests/test_start.py, tests/test_browser.py) ---------
