@@ -7,6 +7,7 @@ section from the lock; pyproject.toml declares what the course's code imports.
 import ast
 import re
 import sys
+import sysconfig
 import tomllib
 from functools import cache
 from importlib.metadata import PackageNotFoundError, distributions, packages_distributions, version
@@ -202,7 +203,10 @@ def test_installed_versions_are_the_locked_ones():
 
 
 def test_nothing_installed_beyond_the_lock():
-    extra = sorted({canonicalize_name(d.metadata["Name"]) for d in distributions()}
+    # Only what pip installed into .venv: once imported, setuptools puts its vendored packages'
+    # metadata (jaraco, zipp, ...) on sys.path, so distributions() alone depends on the tests before.
+    site = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    extra = sorted({canonicalize_name(d.metadata["Name"]) for d in distributions(path=site)}
                    - locked().keys() - {canonicalize_name(pyproject()["name"])})
     assert not extra, f"installed but not in requirements.lock: {extra}; add what the course needs to " \
         "requirements.in and run `make lock`, then `make clean setup` for an environment that is exactly the lock"
