@@ -26,7 +26,7 @@ from attacks import ATTACKS, UNIT, WRONG_BUT_RETURNS
 from autograder.batch import SubmissionResult, format_report, grade_assignment
 from autograder.course import COURSE_ROOT, assignment_notebook, make_scratch_course, nbgrader_cells
 
-pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow, pytest.mark.xdist_group("batch")]
 
 FULL = 12.0        # autograded points of unit 02
 MAX_SCORE = 14.0   # with the free-text answer graded by hand
