@@ -7,7 +7,6 @@ points anyway: each must earn zero and be flagged for review. Broken submissions
 an instructor understands and exactly the points their working part deserves, and nobody else in
 the batch may lose anything.
 """
-import fcntl
 import hashlib
 import json
 import os
@@ -25,6 +24,7 @@ import pytest
 from attacks import ATTACKS, UNIT, WRONG_BUT_RETURNS
 from autograder.batch import SubmissionResult, format_report, grade_assignment
 from autograder.course import COURSE_ROOT, assignment_notebook, make_scratch_course, nbgrader_cells
+from shared_run import once
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow, pytest.mark.xdist_group("batch")]
 
@@ -299,18 +299,9 @@ def grade_class(course):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """The graded class; under pytest-xdist the first worker grades it and the other waits and reads it."""
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent
-    course, done = shared / "batch-grading-course", shared / "batch-grading.json"
-    with open(shared / "batch-grading.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():
-            course.mkdir()
-            done.write_text(json.dumps(grade_class(course), default=str))
-        data = json.loads(done.read_text())
-    data["course"] = course
+    """The graded class, graded once per test run (tests/shared_run.py)."""
+    data = once(tmp_path_factory, "batch-grading", lambda folder: {**grade_class(folder), "course": str(folder)})
+    data["course"] = Path(data["course"])
     for run in ("first", "second", "third"):
         data[run] = {r["student"]: SubmissionResult(**r) for r in data[run]}
     print(data["report"])
