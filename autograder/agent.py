@@ -24,8 +24,18 @@ def _reference(value):
     types = []
     for cls in type(value).__mro__:
         types.append(f"{getattr(cls, '__module__', '?')}:{getattr(cls, '__qualname__', '?')}")
-    return {"__ref__": key, "types": types, "callable": callable(value),
+    return {"__ref__": key, "types": types, "callable": callable(value), "params": _parameter_names(value),
             "name": str(getattr(value, "__name__", "")) if isinstance(getattr(value, "__name__", None), str) else ""}
+
+
+def _parameter_names(value):
+    """The names of a function's positional parameters, for messages that name an argument."""
+    import inspect
+    try:
+        parameters = inspect.signature(value).parameters.values()
+    except (TypeError, ValueError):  # not callable, or a builtin without a signature
+        return []
+    return [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
 def _as_array(value):
@@ -97,10 +107,9 @@ def _same(before, after):
 
 
 def _changed_args(snapshots, args, kwargs):
-    """The arguments the call changed in place, as they are now (None for the unchanged ones)."""
-    positional = [None if _same(snapshot, arg) else arg for snapshot, arg in zip(snapshots[0], args)]
-    keyword = {k: None if _same(snapshots[1][k], v) else v for k, v in kwargs.items()}
-    return positional, keyword
+    """The positions and names of the arguments the call changed in place (and did not put back)."""
+    positional = [index for index, (snapshot, arg) in enumerate(zip(snapshots[0], args)) if not _same(snapshot, arg)]
+    return positional + [name for name, value in kwargs.items() if not _same(snapshots[1][name], value)]
 
 
 def _namespace():
@@ -131,8 +140,7 @@ def _perform(request):
         args, kwargs = request["args"], request["kwargs"]
         snapshots = [_snapshot(a) for a in args], {k: _snapshot(v) for k, v in kwargs.items()}
         result = target(*args, **kwargs)
-        mutated_args, mutated_kwargs = _changed_args(snapshots, args, kwargs)
-        return {"result": result, "args": mutated_args, "kwargs": mutated_kwargs}
+        return {"result": result, "changed": _changed_args(snapshots, args, kwargs)}
     if op == "getattr":
         return getattr(target, request["name"])
     if op == "setattr":

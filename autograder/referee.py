@@ -37,45 +37,93 @@ class StudentKernelError(Exception):
     """The student's kernel could not answer: it died, broke a limit, or took too long."""
 
 
+_NOT_FETCHED = object()
+# What NumPy and the tests ask of an array; a RemoteObject answers them from its one fetched array.
+_ARRAY_ATTRIBUTES = ("shape", "dtype", "ndim", "size", "T")
+MAX_ERROR_MESSAGE_CHARS = 500  # of a student's exception shown in a test's output: it could carry hidden inputs
+
+
 class RemoteObject:
-    """An object that lives in the student's sandboxed kernel; every use is a request there."""
-    __slots__ = ("_channel", "_key", "_types", "_name")
+    """An object that lives in the student's sandboxed kernel; every use is a request there.
+
+    An array-like answers its shape, dtype, length, items and np.asarray() from ONE array fetched
+    once: separate requests could disagree (a shape of (N, H) and an empty array).
+    """
+    __slots__ = ("_channel", "_key", "_types", "_name", "_params", "_array")
 
     def __init__(self, channel, record):
         self._channel, self._key = channel, record["__ref__"]
         self._types = [t for t in record.get("types", []) if isinstance(t, str)]
         self._name = str(record.get("name", ""))
+        params = record.get("params")
+        self._params = [p if isinstance(p, str) and p.isidentifier() else None
+                        for p in (params if isinstance(params, list) else [])]
+        self._array = _NOT_FETCHED
 
     def _ask(self, op, **fields):
         return self._channel.request({"op": op, "target": self._key, **fields})
+
+    def _as_array(self):
+        """The object as a NumPy array of numbers, fetched once; None if it is not one."""
+        if self._array is _NOT_FETCHED:
+            try:
+                answer = self._ask("array")
+            except (StudentKernelError, TimeoutError):
+                raise
+            except Exception:  # noqa: BLE001 (whatever the student's kernel says, the object is no array)
+                answer = None
+            is_numbers = isinstance(answer, np.ndarray) and answer.dtype.kind in "biufc"
+            self._array = answer if is_numbers else None
+        return self._array
 
     def __call__(self, *args, **kwargs):
         answer = self._ask("call", args=list(args), kwargs=kwargs)
         if not isinstance(answer, dict) or "result" not in answer:
             raise StudentKernelError("the student's kernel sent a malformed answer")
-        for original, after in zip(args, answer.get("args") or []):
-            if after is not None:  # None: the call left this argument as it was
-                _copy_back(original, after)
-        for name, after in (answer.get("kwargs") or {}).items():
-            if name in kwargs and after is not None:
-                _copy_back(kwargs[name], after)
+        changed = answer.get("changed")
+        if changed:
+            raise AssertionError(self._in_place_message(changed, args, kwargs))
         return answer["result"]
+
+    def _in_place_message(self, changed, args, kwargs):
+        """The message of rnncourse.checks.call for an argument changed in place, for the first one named."""
+        argument = None
+        for item in changed if isinstance(changed, list) else [changed]:
+            if type(item) is int and 0 <= item < len(args):
+                known = item < len(self._params) and self._params[item]
+                argument = known or f"number {item + 1}"
+            elif isinstance(item, str) and item in kwargs and item.isidentifier():
+                argument = item
+            if argument:
+                break
+        name = self._name if self._name.isidentifier() else "your function"
+        return (f"{name} changed its argument {argument or 'number 1'} in place: compute new arrays (x + 1, "
+                f"np.clip(x, ...)) instead of writing into the inputs (x += 1, x[...] = ..., out=x); the caller "
+                f"still needs them")
 
     def __getattr__(self, name):
         if _LOCAL_ONLY(name):
             raise AttributeError(name)
+        if name in _ARRAY_ATTRIBUTES and self._as_array() is not None:
+            return getattr(self._array, name)
         return self._ask("getattr", name=name)
 
     def __getitem__(self, key):
+        if self._as_array() is not None:
+            return self._array[key]
         return self._ask("getitem", key=key)
 
     def __len__(self):
+        if self._as_array() is not None:
+            return len(self._array)
         length = self._ask("len")
         if type(length) is not int:
             raise TypeError("len() of a student object must be an int")
         return length
 
     def __iter__(self):
+        if self._as_array() is not None:
+            return iter(self._array)
         items = self._ask("iter")
         return iter(items if isinstance(items, list) else [])
 
@@ -83,7 +131,9 @@ class RemoteObject:
         return self._ask("bool") is True
 
     def __array__(self, dtype=None, copy=None):
-        return np.asarray(self._ask("array"), dtype=dtype)
+        if self._as_array() is None:
+            raise TypeError(f"{self!r} is not an array of numbers")
+        return np.asarray(self._array, dtype=dtype)
 
     def __repr__(self):
         return f"<{self._name or (self._types[0] if self._types else 'object')} in the student's kernel>"
@@ -99,30 +149,6 @@ class RemoteObject:
             if isinstance(obj, type):
                 return obj
         return RemoteObject
-
-
-def _copy_back(original, after):
-    """Apply in place what the student's function did to an argument (arrays, lists, dicts)."""
-    if isinstance(original, np.ndarray) and isinstance(after, np.ndarray):
-        if original.shape == after.shape and original.flags.writeable and not np.array_equal(original, after, equal_nan=True):
-            np.copyto(original, after, casting="unsafe")
-    elif isinstance(original, list) and isinstance(after, list):
-        if len(original) != len(after):
-            original[:] = after
-            return
-        for index, (item, new) in enumerate(zip(original, after)):
-            if isinstance(item, (np.ndarray, list, dict)) and type(new) is type(item):
-                _copy_back(item, new)
-            else:  # an equal copy, or what the student's code put there
-                original[index] = new
-    elif isinstance(original, dict) and isinstance(after, dict):
-        for key in set(original) - set(after):
-            del original[key]
-        for key, new in after.items():
-            if key in original and isinstance(original[key], (np.ndarray, list, dict)) and type(new) is type(original[key]):
-                _copy_back(original[key], new)
-            else:
-                original[key] = new
 
 
 class SandboxChannel:
@@ -177,6 +203,8 @@ class SandboxChannel:
         answer = self._next_answer()
         try:
             response = wire.loads(answer, self._resolve)
+        except wire.MessageTooLarge as error:
+            raise StudentKernelError(f"your code's answer was too large for the grader: {error}") from None
         except (ValueError, TypeError, KeyError, RecursionError, wire.WireError) as error:
             raise StudentKernelError(f"your kernel answered with something that is not plain data ({error})") from None
         if not isinstance(response, dict):
@@ -302,12 +330,20 @@ class SandboxChannel:
         raise wire.WireError(f"a {type(value).__name__} cannot be sent to your code")
 
 
+def _cut(message):
+    message = str(message)
+    if len(message) <= MAX_ERROR_MESSAGE_CHARS:
+        return message
+    return f"{message[:MAX_ERROR_MESSAGE_CHARS]}... (cut: the message had {len(message):,} characters)"
+
+
 def _student_exception(error):
     """The exception the student's code raised, as the builtin exception of that name if there is one."""
     try:
         name, message = error
     except (TypeError, ValueError):
         return StudentKernelError("your code failed")
+    name, message = str(name)[:100], _cut(message)
     cls = getattr(builtins, str(name), None)
     if not (isinstance(cls, type) and issubclass(cls, Exception)) or cls is StopIteration:
         return StudentKernelError(f"{name}: {message}")

@@ -28,21 +28,40 @@ def check_pair(name, result):
         raise AssertionError(f"{name} must return a pair (value, cache); got {got}")
 
 
-def check_shape(name, got, expected_shape):
-    """Fail unless `got` is an array of `expected_shape`; say so if only the axis order differs."""
-    shape = np.shape(got)
+def as_numbers(name, got):
+    """`got` as ONE NumPy array of numbers, so that its shape and its values come from the same array.
+
+    (Asking an object for its shape and then for its values could give answers that disagree.)
+    """
+    try:
+        array = np.asarray(got)
+    except (TypeError, ValueError) as error:
+        raise AssertionError(f"{name}: expected an array of numbers, got a {type(got).__name__} that NumPy "
+                             f"cannot turn into one ({str(error)[:200]})") from None
+    if array.dtype.kind not in "biufc":
+        raise AssertionError(f"{name}: expected an array of numbers, got a {type(got).__name__} that NumPy turns "
+                             f"into an array of {array.dtype} (items that are not numbers, or lists of different lengths)")
+    return array
+
+
+def _check_array_shape(name, array, expected_shape):
     expected_shape = tuple(expected_shape)
-    if shape == expected_shape:
+    if array.shape == expected_shape:
         return
-    message = f"{name}: expected shape {expected_shape}, got {shape}"
-    if sorted(shape) == sorted(expected_shape):
+    message = f"{name}: expected shape {expected_shape}, got {array.shape}"
+    if sorted(array.shape) == sorted(expected_shape):
         message += " (the right sizes in the wrong order: check which axis you stack or sum over)"
     raise AssertionError(message)
 
 
+def check_shape(name, got, expected_shape):
+    """Fail unless `got` is an array of `expected_shape`; say so if only the axis order differs."""
+    _check_array_shape(name, as_numbers(name, got), expected_shape)
+
+
 def check_finite(name, got, hint=""):
     """Fail if `got` holds NaN or infinity."""
-    bad = ~np.isfinite(np.asarray(got, dtype=float))
+    bad = ~np.isfinite(np.asarray(as_numbers(name, got), dtype=float))
     if bad.any():
         raise AssertionError(f"{name}: {bad.sum()} entries are NaN or infinite. {hint}".strip())
 
@@ -54,7 +73,8 @@ def check_close(name, got, expected, likely_mistakes: Mapping | None = None, rto
     if `got` matches one of them, that sentence is the message.
     """
     expected = np.asarray(expected)
-    check_shape(name, got, expected.shape)
+    got = as_numbers(name, got)
+    _check_array_shape(name, got, expected.shape)  # an empty array would pass np.allclose
     got = np.asarray(got, dtype=float)
     if np.allclose(got, expected, rtol=rtol, atol=atol):
         return
@@ -71,8 +91,12 @@ def check_close(name, got, expected, likely_mistakes: Mapping | None = None, rto
 
 
 def check_equal(name, got, expected, hint=""):
-    """Fail unless `got == expected` (for integers, strings and the like)."""
-    if got != expected:
+    """Fail unless `got == expected` (for integers, strings and the like; arrays compare as one array)."""
+    if isinstance(got, np.ndarray) or isinstance(expected, np.ndarray):
+        same = np.array_equal(as_numbers(name, got), np.asarray(expected))
+    else:
+        same = got == expected
+    if not same:
         raise AssertionError(f"{name}: expected {expected!r}, got {got!r}. {hint}".strip())
 
 
