@@ -114,8 +114,9 @@ checks.check_close("dense_forward(x, W, b) with a square W", checks.call(dense_f
 relu = lambda z: np.maximum(z, 0.0)
 for seed, (N, D, H) in enumerate([(1, 1, 1), (6, 2, 7), (3, 8, 3)]):
     x, W, b = random_dense_inputs(np.random.default_rng(100 + seed), N, D, H)
-    checks.check_close("dense_forward(x, W, b)", dense_forward(x, W, b), x @ W + b, rtol=1e-10, atol=1e-12)
-    checks.check_close("dense_forward(x, W, b, relu)", dense_forward(x, W, b, relu), relu(x @ W + b),
+    expected, expected_relu = x @ W + b, relu(x @ W + b)
+    checks.check_close("dense_forward(x, W, b)", dense_forward(x, W, b), expected, rtol=1e-10, atol=1e-12)
+    checks.check_close("dense_forward(x, W, b, relu)", dense_forward(x, W, b, relu), expected_relu,
                        rtol=1e-10, atol=1e-12)
 ### END HIDDEN TESTS
 print("dense_forward matches Keras")
@@ -206,9 +207,9 @@ checks.check_close("counts[:, 0], the padding column", bags[:, 0], np.zeros(2))
 rng = np.random.default_rng(11)
 token_ids, _ = sentences.make_dataset(30, seed=11, max_len=12)
 shuffled = np.array([rng.permutation(row) for row in token_ids])  # padding moves anywhere
+lengths = (token_ids != 0).sum(axis=1)
 checks.check_close("bag_of_words of the shuffled sentences", bag_of_words(shuffled, sentences.VOCAB_SIZE),
                    bag_of_words(token_ids, sentences.VOCAB_SIZE), rtol=0, atol=1e-12)
-lengths = (token_ids != 0).sum(axis=1)
 checks.check_close("total count of each sentence", bag_of_words(token_ids, sentences.VOCAB_SIZE).sum(axis=1),
                    lengths, rtol=0, atol=1e-12)
 ### END HIDDEN TESTS
@@ -348,8 +349,8 @@ if ff_accuracy < ceiling - 0.05:
 ### BEGIN HIDDEN TESTS
 # On other fresh sentences, the model gets right every sentence that is not a twin.
 x_h, y_h = sentences.make_dataset(1000, seed=3)
-outputs = predict(ff_model, bag_of_words(x_h, V))
 twins = sentences.order_sensitive(x_h, y_h)
+outputs = predict(ff_model, bag_of_words(x_h, V))
 accuracy_rest = sentences.accuracy(outputs[~twins], y_h[~twins])
 assert accuracy_rest >= 0.95, f"accuracy on the sentences that are not twins: expected at least 0.95, got {accuracy_rest:.3f}"
 ### END HIDDEN TESTS
@@ -452,8 +453,8 @@ def check_accuracy(accuracy, what, minimum):
 check_accuracy(rnn_accuracy, "fresh sentences", 0.95)
 ### BEGIN HIDDEN TESTS
 x_h, y_h = sentences.make_dataset(1000, seed=4)
-outputs = predict(rnn_model, x_h)
 twins = sentences.order_sensitive(x_h, y_h)
+outputs = predict(rnn_model, x_h)
 check_accuracy(sentences.accuracy(outputs, y_h), "other fresh sentences", 0.95)
 check_accuracy(sentences.accuracy(outputs[twins], y_h[twins]), "the twins among other fresh sentences", 0.9)
 ### END HIDDEN TESTS

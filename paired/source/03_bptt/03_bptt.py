@@ -199,11 +199,12 @@ checks.check_close("numerical_gradient for a 3-D x", checks.call(numerical_gradi
 for seed, shape in enumerate([(5,), (1,), (4, 1, 2), (2, 2, 2, 2)]):
     rng = np.random.default_rng(400 + seed)
     x = rng.uniform(-1, 1, size=shape)
+    expected_exp, expected_cube = 3 * np.exp(3 * x), 3 * x ** 2 + 1e-6
     got = numerical_gradient(lambda v: np.sum(np.exp(3 * v)), x)
-    checks.check_close(f"numerical_gradient of sum(exp(3x)), x of shape {shape}", got, 3 * np.exp(3 * x), rtol=1e-6, atol=0)
+    checks.check_close(f"numerical_gradient of sum(exp(3x)), x of shape {shape}", got, expected_exp, rtol=1e-6, atol=0)
     # The eps argument is used: for sum(x**3) the centred difference is exactly 3x**2 + eps**2.
     got = numerical_gradient(lambda v: np.sum(v ** 3), x, eps=1e-3)
-    checks.check_close(f"numerical_gradient(f, x, eps=1e-3) of sum(x**3)", got, 3 * x ** 2 + 1e-6, rtol=0, atol=1e-9)
+    checks.check_close(f"numerical_gradient(f, x, eps=1e-3) of sum(x**3)", got, expected_cube, rtol=0, atol=1e-9)
 ### END HIDDEN TESTS
 print("numerical_gradient is accurate")
 
@@ -338,13 +339,13 @@ def _numeric_gradient(loss, array, eps=1e-5):  # the course's own centred differ
 for seed, (N, D, H) in enumerate([(1, 1, 1), (4, 6, 3), (2, 3, 7)]):
     x, h_prev, Wx, Wh, b, dh = random_rnn_problem(np.random.default_rng(500 + seed), N, 1, D, H, scale=1.0)
     x, dh_next = x[:, 0], dh[:, 0]
-    _, cache = rnn_step_forward(x, h_prev, Wx, Wh, b)
-    got = rnn_step_backward(dh_next, cache)
     inputs = (x, h_prev, Wx, Wh, b)
     expected = _tape_gradients(tf_step, inputs, dh_next, tf.float64)
-    for name, g, e, array in zip(STEP_GRADIENTS, got, expected, inputs):
+    numerics = [_numeric_gradient(lambda: np.sum(np.tanh(x @ Wx + h_prev @ Wh + b) * dh_next), array) for array in inputs]
+    _, cache = rnn_step_forward(x, h_prev, Wx, Wh, b)
+    got = rnn_step_backward(dh_next, cache)
+    for name, g, e, numeric in zip(STEP_GRADIENTS, got, expected, numerics):
         checks.check_close(name, g, e, rtol=1e-9, atol=1e-12)
-        numeric = _numeric_gradient(lambda: np.sum(np.tanh(x @ Wx + h_prev @ Wh + b) * dh_next), array)
         error = relative_error(g, numeric)
         assert error < 1e-6, f"{name}: relative error {error:.1e} against centred differences, above 1e-6"
 ### END HIDDEN TESTS
@@ -459,10 +460,11 @@ def _numeric_gradient(loss, array, eps=1e-5):  # the course's own centred differ
 
 for seed, (N, T, D, H) in enumerate([(1, 1, 1, 1), (3, 4, 2, 3), (2, 12, 3, 2)]):
     x, h0, Wx, Wh, b, dh = random_rnn_problem(np.random.default_rng(600 + seed), N, T, D, H, scale=0.8)
+    inputs = (x, h0, Wx, Wh, b)
+    expected = _tape_gradients(tf_rnn, inputs, dh, tf.float64)
     _, cache = rnn_forward(x, h0, Wx, Wh, b)
     got = rnn_backward(dh, cache)
-    inputs = (x, h0, Wx, Wh, b)
-    for name, g, e in zip(GRADIENTS, got, _tape_gradients(tf_rnn, inputs, dh, tf.float64)):
+    for name, g, e in zip(GRADIENTS, got, expected):
         checks.check_close(name, g, e, rtol=1e-9, atol=1e-12)
     for name, g, array in zip(GRADIENTS, got, inputs):
         numeric = _numeric_gradient(lambda: np.sum(rnn_forward(x, h0, Wx, Wh, b)[0] * dh), array)
@@ -590,9 +592,9 @@ for seed, (N, T, V) in enumerate([(1, 1, 2), (2, 5, 3), (3, 2, 6)]):
     scores, y = cross_entropy_problem(np.random.default_rng(800 + seed), N, T, V, scale=3.0)
     reference = lambda s: tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=s))
     expected, = _tape_gradients(reference, [scores], 1.0, tf.float64)
+    numeric = _numeric_gradient(lambda: float(reference(tf.constant(scores, tf.float64))), scores)
     dscores = softmax_cross_entropy(scores, y)[1]
     checks.check_close(f"dscores for scores of shape {(N, T, V)}", dscores, expected, rtol=1e-9, atol=1e-12)
-    numeric = _numeric_gradient(lambda: float(reference(tf.constant(scores, tf.float64))), scores)
     error = relative_error(dscores, numeric)
     assert error < 1e-6, f"dscores: relative error {error:.1e} against centred differences, above 1e-6"
 ### END HIDDEN TESTS
@@ -613,14 +615,14 @@ checks.check_close("dscores", dscores, tf_results["right"][1], **TOLERANCE)
 ### BEGIN HIDDEN TESTS
 scores = np.array([[[5000.0, 5001.0, 4999.0], [0.0, 1.0, -1.0], [-3000.0, -3000.0, -2999.0]]])
 y = np.array([[2, 0, 0]])
-with np.errstate(all="ignore"):
-    loss, dscores = softmax_cross_entropy(scores, y)
-checks.check_finite("loss", loss, hint)
-checks.check_finite("dscores", dscores, hint)
 def log_p(row, k):  # rows shifted by a constant have the same probabilities
     shifted = np.asarray(row) - max(row)
     return shifted[k] - np.log(np.exp(shifted).sum())
 expected_loss = -(log_p([1.0, 2.0, 0.0], 2) + log_p([0.0, 1.0, -1.0], 0) + log_p([0.0, 0.0, 1.0], 0)) / 3
+with np.errstate(all="ignore"):
+    loss, dscores = softmax_cross_entropy(scores, y)
+checks.check_finite("loss", loss, hint)
+checks.check_finite("dscores", dscores, hint)
 checks.check_close("loss", loss, expected_loss, rtol=1e-10, atol=1e-12)
 ### END HIDDEN TESTS
 print("softmax_cross_entropy is stable")
@@ -687,8 +689,9 @@ for chunk in (6, 10):
 ### BEGIN HIDDEN TESTS
 for seed, (N, T, D, H, chunk) in enumerate([(1, 1, 1, 1, 1), (3, 5, 2, 3, 5), (2, 9, 3, 2, 40)]):
     x, h0, Wx, Wh, b, dh = random_rnn_problem(np.random.default_rng(900 + seed), N, T, D, H, scale=0.8)
+    expected = _tape_gradients(tf_rnn, (x, h0, Wx, Wh, b), dh, tf.float64)
     got = truncated_bptt_gradients(x, h0, Wx, Wh, b, dh, chunk)
-    for name, g, e in zip(GRADIENTS, got, _tape_gradients(tf_rnn, (x, h0, Wx, Wh, b), dh, tf.float64)):
+    for name, g, e in zip(GRADIENTS, got, expected):
         checks.check_close(f"{name} with chunk={chunk} and T={T}", g, e, rtol=1e-9, atol=1e-12)
 ### END HIDDEN TESTS
 print("with one chunk, truncated BPTT is full BPTT")
@@ -748,8 +751,8 @@ for i, name in enumerate(GRADIENTS):
 ### BEGIN HIDDEN TESTS
 for seed, (N, T, D, H, chunk) in enumerate([(2, 10, 3, 3, 4), (1, 7, 2, 5, 1), (3, 9, 4, 2, 8), (2, 13, 2, 3, 5)]):
     x, h0, Wx, Wh, b, dh = random_rnn_problem(np.random.default_rng(920 + seed), N, T, D, H, scale=0.8)
-    got = truncated_bptt_gradients(x, h0, Wx, Wh, b, dh, chunk)
     expected = _tape_gradients(lambda *a: tf_rnn(*a, cut_every=chunk), (x, h0, Wx, Wh, b), dh, tf.float64)
+    got = truncated_bptt_gradients(x, h0, Wx, Wh, b, dh, chunk)
     for name, g, e in zip(GRADIENTS, got, expected):
         checks.check_close(f"{name} with chunk={chunk} and T={T}", g, e, rtol=1e-9, atol=1e-12)
 ### END HIDDEN TESTS
@@ -849,16 +852,18 @@ def _numeric_gradient(loss, array, eps=1e-5):  # the course's own centred differ
 
 for seed, (N, T, V, H) in enumerate([(1, 1, 2, 1), (3, 6, 5, 7), (2, 9, 8, 3)]):
     problem, x, y, h0 = model_problem(np.random.default_rng(1000 + seed), N, T, V, H)
-    loss, grads, h_last = model_loss_and_gradients(problem, x, y, h0)
     weights = [problem[k] for k in PARAMS]
     reference = tf_model_loss(x, y, h0)
-    checks.check_close("loss", loss, float(reference(*[tf.constant(w, tf.float64) for w in weights])), rtol=1e-10, atol=1e-12)
-    for name, e in zip(PARAMS, _tape_gradients(reference, weights, 1.0, tf.float64)):
+    expected_loss = float(reference(*[tf.constant(w, tf.float64) for w in weights]))
+    expected_grads = _tape_gradients(reference, weights, 1.0, tf.float64)
+    h_ref = np.asarray(tf_rnn(*[tf.constant(a, tf.float64) for a in (x, h0, problem["Wx"], problem["Wh"], problem["b"])]))
+    loss, grads, h_last = model_loss_and_gradients(problem, x, y, h0)
+    checks.check_close("loss", loss, expected_loss, rtol=1e-10, atol=1e-12)
+    for name, e in zip(PARAMS, expected_grads):
         checks.check_close(f"grads['{name}']", grads[name], e, rtol=1e-9, atol=1e-12)
     numeric = _numeric_gradient(lambda: model_loss_and_gradients(problem, x, y, h0)[0], problem["Wy"])
     error = relative_error(grads["Wy"], numeric)
     assert error < 1e-6, f"grads['Wy']: relative error {error:.1e} against centred differences, above 1e-6"
-    h_ref = np.asarray(tf_rnn(*[tf.constant(a, tf.float64) for a in (x, h0, problem["Wx"], problem["Wh"], problem["b"])]))
     checks.check_close("h_last", h_last, h_ref[:, -1], rtol=1e-10, atol=1e-12)
 ### END HIDDEN TESTS
 print("model_loss_and_gradients matches tf.GradientTape")

@@ -116,9 +116,9 @@ check_one_hot_values(np.array([[5, 5, 1], [0, 3, 4]]), 7)
 rng = np.random.default_rng(41)
 for shape, n in [((9,), 4), ((3, 5), 12), ((2, 3, 4), 7), ((1,), 1)]:
     indices = rng.integers(0, n, size=shape)
+    expected = (indices[..., None] == np.arange(n)).astype(float)
     got = one_hot(indices, n)
-    checks.check_close(f"one_hot(indices of shape {shape}, {n})", got, (indices[..., None] == np.arange(n)).astype(float),
-                       rtol=0, atol=0)
+    checks.check_close(f"one_hot(indices of shape {shape}, {n})", got, expected, rtol=0, atol=0)
 ### END HIDDEN TESTS
 print("one_hot is right")
 
@@ -225,8 +225,8 @@ def _reference_pairs(workouts, window):
 
 for seed, (weeks, window) in enumerate([(5, 7), (3, 4), (8, 11)]):
     workouts = gym.make_log(weeks, seed=600 + seed).tokens
-    X, y = make_training_pairs(workouts, window)
     expected_X, expected_y = _reference_pairs(workouts, window)
+    X, y = make_training_pairs(workouts, window)
     checks.check_close(f"y for a random log and window {window}", y, expected_y, rtol=0, atol=0)
     checks.check_close(f"X for a random log and window {window}", X, expected_X, rtol=0, atol=0)
 ### END HIDDEN TESTS
@@ -393,10 +393,11 @@ checks.check_close("y_0", y_0, right_y0, likely_mistakes={
 ### BEGIN HIDDEN TESTS
 for seed, (N, D, H, V) in enumerate([(1, 1, 1, 1), (5, 7, 3, 7), (2, 3, 8, 2)]):
     inputs = random_first_step_inputs(np.random.default_rng(700 + seed), N, D, H, V)
-    h_0, y_0 = first_step(*inputs.values())
     expected_h = np.tanh(inputs["x0"] @ inputs["Wxh"] + inputs["bh"])
+    expected_y = expected_h @ inputs["Why"] + inputs["by"]
+    h_0, y_0 = first_step(*inputs.values())
     checks.check_close("h_0", h_0, expected_h, rtol=1e-10, atol=1e-12)
-    checks.check_close("y_0", y_0, expected_h @ inputs["Why"] + inputs["by"], rtol=1e-10, atol=1e-12)
+    checks.check_close("y_0", y_0, expected_y, rtol=1e-10, atol=1e-12)
 ### END HIDDEN TESTS
 print("first_step matches Keras")
 
@@ -569,9 +570,10 @@ def _reference_pairs(workouts, window):
     return (windows[..., None] == np.arange(NUM_TOKENS)).astype(float), workouts[days]
 
 train_tokens, held_out_tokens = split_log(seed=11, window=10)
-model = train_workout_model(build_workout_rnn, *_reference_pairs(train_tokens, 10), window=10, seed=1)
 X_h, y_h = _reference_pairs(held_out_tokens, 10)
-check_story(*held_out_accuracies(model, X_h, y_h), one_step_ceiling(X_h, y_h), "another trainer's held-out weeks")
+ceiling = one_step_ceiling(X_h, y_h)
+model = train_workout_model(build_workout_rnn, *_reference_pairs(train_tokens, 10), window=10, seed=1)
+check_story(*held_out_accuracies(model, X_h, y_h), ceiling, "another trainer's held-out weeks")
 ### END HIDDEN TESTS
 print(f"the recurrent model is right on {after_missed:.0%} of the days after a missed day")
 

@@ -156,9 +156,9 @@ for rho in (0.8, 1.25):
 ### BEGIN HIDDEN TESTS
 for seed, (T, H, rho) in enumerate([(1, 3, 0.5), (2, 1, 3.0), (25, 7, 0.93), (16, 10, 1.07)]):
     Q = random_orthogonal(H, np.random.default_rng(200 + seed))
+    expected = rho ** np.arange(T - 1, -1, -1)
     got = jacobian_norms(np.zeros((T, H)), rho * Q)
-    checks.check_close(f"jacobian_norms with T={T}, H={H}, Wh = {rho} * Q", got, rho ** np.arange(T - 1, -1, -1),
-                       rtol=1e-10, atol=0)
+    checks.check_close(f"jacobian_norms with T={T}, H={H}, Wh = {rho} * Q", got, expected, rtol=1e-10, atol=0)
 ### END HIDDEN TESTS
 print("jacobian_norms gives rho**(T-1-k) for a linear RNN")
 
@@ -193,7 +193,8 @@ for seed, (T, D, H, scale) in enumerate([(2, 1, 1, 1.0), (7, 2, 6, 0.4), (20, 3,
     rng = np.random.default_rng(300 + seed)
     x, h0, Wx, Wh, b = rng.normal(size=(T, D)), rng.normal(size=H), rng.normal(size=(D, H)), rng.normal(scale=scale, size=(H, H)), rng.normal(scale=0.3, size=H)
     h, jac = tape_jacobians(x, h0, Wx, Wh, b, dtype=tf.float64)
-    checks.check_close(f"jacobian_norms for T={T}, H={H}", jacobian_norms(h, Wh), spectral_norms(jac), rtol=1e-9, atol=1e-14)
+    expected = spectral_norms(jac)
+    checks.check_close(f"jacobian_norms for T={T}, H={H}", jacobian_norms(h, Wh), expected, rtol=1e-9, atol=1e-14)
 ### END HIDDEN TESTS
 print("jacobian_norms agrees with tf.GradientTape")
 
@@ -266,11 +267,11 @@ for i, g in enumerate(grads):
 rng = np.random.default_rng(400)
 for shapes, value in [([(1,)], 0.1), ([(5, 1), (2, 3, 4), (7,)], 3.0), ([(6, 6)], 100.0), ([(2,), (3,)], 0.0)]:
     grads = random_gradients(rng, shapes, scale=3.0)
+    expected = [tf.clip_by_value(g, -value, value).numpy() for g in grads]
     got = clip_by_value(grads, value)
     check_gradient_list(f"clip_by_value(grads, {value})", got, grads)
-    for i, g in enumerate(grads):
-        checks.check_close(f"clip_by_value(grads, {value})[{i}]", got[i], tf.clip_by_value(g, -value, value).numpy(),
-                           rtol=0, atol=0)
+    for i, e in enumerate(expected):
+        checks.check_close(f"clip_by_value(grads, {value})[{i}]", got[i], e, rtol=0, atol=0)
 ### END HIDDEN TESTS
 print("clip_by_value agrees with tf.clip_by_value")
 
@@ -360,8 +361,8 @@ rng = np.random.default_rng(500)
 for shapes, scale, max_norm in [([(1,)], 1.0, 0.3), ([(5, 1), (2, 3, 4), (7,)], 3.0, 5.0), ([(6, 6)], 0.01, 1.0),
                                 ([(2,), (3,), (4,)], 10.0, 1e-3), ([(3, 2)], 1.0, 2.449489742783178)]:
     grads = random_gradients(rng, shapes, scale=scale)
-    got, got_norm = clip_by_global_norm(grads, max_norm)
     expected, expected_norm = tf.clip_by_global_norm([tf.constant(g, tf.float64) for g in grads], max_norm)
+    got, got_norm = clip_by_global_norm(grads, max_norm)
     checks.check_close("global_norm", float(got_norm), float(expected_norm), rtol=1e-12, atol=0)
     for i, (g, e) in enumerate(zip(got, expected)):
         checks.check_close(f"clipped[{i}]", g, e.numpy(), rtol=1e-12, atol=1e-300)
@@ -619,8 +620,8 @@ def keras_lstm_step_float64(x, h_prev, c_prev, Wx, Wh, b):
 
 for seed, (N, D, H) in enumerate([(1, 1, 1), (5, 2, 3), (2, 6, 8)]):
     inputs = random_lstm_inputs(np.random.default_rng(700 + seed), N, D, H, scale=1.0)
-    h_next, c_next, _ = lstm_step_forward(*inputs)
     h_expected, c_expected = keras_lstm_step_float64(*inputs)
+    h_next, c_next, _ = lstm_step_forward(*inputs)
     checks.check_close("c_next", c_next, c_expected, rtol=1e-10, atol=1e-12)
     checks.check_close("h_next", h_next, h_expected, rtol=1e-10, atol=1e-12)
 ### END HIDDEN TESTS
@@ -721,9 +722,10 @@ if not lstm_mse < LEVEL:
 assert simple_mse > 0.1, f"the SimpleRNN should stay near 1/6 = 0.167, got {simple_mse:.4f}"
 ### BEGIN HIDDEN TESTS
 x_hidden, y_hidden = gradient_tasks.adding_problem(500, T, seed=30_000)
+expected = np.asarray(lstm_model(x_hidden, training=False))
 yours = predict_with_your_lstm(lstm_model, x_hidden)
-checks.check_close("your LSTM's predictions on other fresh sequences (expected: Keras's)", yours,
-                   np.asarray(lstm_model(x_hidden, training=False)), rtol=1e-3, atol=1e-3)
+checks.check_close("your LSTM's predictions on other fresh sequences (expected: Keras's)", yours, expected,
+                   rtol=1e-3, atol=1e-3)
 hidden_mse = float(np.mean((yours - y_hidden) ** 2))
 assert hidden_mse < LEVEL, f"MSE on other fresh sequences: expected below {LEVEL}, got {hidden_mse:.4f}"
 ### END HIDDEN TESTS
