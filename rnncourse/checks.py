@@ -97,7 +97,13 @@ def check_equal(name, got, expected, hint=""):
     else:
         same = got == expected
     if not same:
-        raise AssertionError(f"{name}: expected {expected!r}, got {got!r}. {hint}".strip())
+        raise AssertionError(f"{name}: expected {_short(expected)}, got {_short(got)}. {hint}".strip())
+
+
+def _short(value, limit=500):
+    """repr(value), cut: a wrong answer could be long, or carry the hidden inputs it was given."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text):,} characters)"
 
 
 def _describe(value):

@@ -248,3 +248,12 @@ def test_a_message_over_the_cap_is_refused_with_a_message_the_student_understand
     text = json.dumps({"ok": "x" * (wire.MAX_MESSAGE_CHARS + 1)})
     with pytest.raises(wire.WireError, match="more than the grader accepts"):
         wire.loads(text, no_references)
+
+
+def test_what_the_student_kernel_names_reaches_a_test_message_short():
+    channel = InProcessAgent()
+    remote = channel.remote(object(), name="leak" * 10_000, types=["x" * 10_000] * 1000)
+    assert len(repr(remote)) < 200
+    with pytest.raises(AssertionError) as raised:
+        checks.check_equal("the decoded rows", ["hidden input"] * 10_000, [])
+    assert len(str(raised.value)) < 700 and "characters" in str(raised.value)
