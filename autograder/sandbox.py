@@ -445,7 +445,9 @@ class Watchdog:
             self._kill(processes, reason)
             return True
         # A memory cgroup charges memfds itself; without one, the watchdog counts them.
-        files_mb = self._files_in_memory_mb(processes) + (self._memfds_mb(processes) if self._cgroup is None else 0)
+        tmp_mb = self._files_in_memory_mb(processes)
+        memfd_mb = self._memfds_mb(processes) if self._cgroup is None else 0.0
+        files_mb = tmp_mb + memfd_mb
         memory_mb = self._measure(processes) + files_mb
         if memory_mb > self.limits.memory_mb:
             # RSS counts the pages a forked process shares with its parent once per process, so a
@@ -456,7 +458,8 @@ class Watchdog:
             memory_mb = shared_once + files_mb
         self.peak_mb = max(self.peak_mb, memory_mb)
         if memory_mb > self.limits.memory_mb:
-            self._kill(processes, memory_reason + (f" ({files_mb:.0f} MB of it in files written to /tmp)" if files_mb > 100 else ""))
+            self._kill(processes, memory_reason + (f" ({tmp_mb:.0f} MB of it in files written to /tmp)" if tmp_mb > 100 else "")
+                       + (f" ({memfd_mb:.0f} MB of it in memfds)" if memfd_mb > 100 else ""))
         elif time.monotonic() - self._started > self.limits.wall_seconds:
             self._kill(processes, f"ran longer than the notebook's limit of {self.limits.wall_seconds} s")
         return True
