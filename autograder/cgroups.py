@@ -4,13 +4,16 @@ The kernel charges every page the sandbox uses to its cgroup whatever form it ta
 memory, tmpfs files, memfds, page tables) and kills inside it at the limit: nothing a student can
 allocate escapes it, unlike the watchdog's sums over /proc. Without one the watchdog stays the limit.
 """
+import atexit
 import itertools
+import multiprocessing.util
 import os
 import time
 from pathlib import Path
 
 V1_ROOT, V2_ROOT = Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup")
 _names = itertools.count(1)
+_left_behind = []  # cgroups whose killed processes had not all exited yet: removed later (create(), exit)
 
 
 def _own_cgroup_paths():
@@ -65,10 +68,12 @@ class MemoryCgroup:
 
     @classmethod
     def create(cls, memory_mb):
+        remove_left_behind()
         parent = _parent()
         if parent is None:
             return None
         version, parent_folder = parent
+        _remove_orphans(parent_folder)
         folder = parent_folder / f"rnn-sandbox-{os.getpid()}-{next(_names)}"
         limit = str(memory_mb * 2**20)
         try:
@@ -110,8 +115,35 @@ class MemoryCgroup:
                 return
             except OSError:
                 if time.monotonic() > deadline:
-                    return  # still busy: an empty cgroup left behind costs nothing, and its name is unique
+                    _left_behind.append(self)  # its processes are still exiting (a large kernel takes a while)
+                    return
                 time.sleep(0.05)
+
+
+def _remove_orphans(parent_folder):
+    """Remove the empty cgroups of grading processes that have ended (one whose process exited before
+    its last sandbox's processes did)."""
+    for folder in parent_folder.glob("rnn-sandbox-*-*"):
+        try:
+            os.kill(int(folder.name.split("-")[2]), 0)
+        except ProcessLookupError:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass  # still busy: the next grading process tries again
+        except (ValueError, PermissionError):
+            continue
+
+
+def remove_left_behind(seconds=0.0):
+    for cgroup in list(_left_behind):
+        _left_behind.remove(cgroup)
+        cgroup.remove(seconds)
+
+
+# A grading process removes what it left behind before it ends (multiprocessing's workers skip atexit).
+atexit.register(remove_left_behind, 5.0)
+multiprocessing.util.Finalize(None, remove_left_behind, args=(5.0,), exitpriority=0)
 
 
 def enter(procs_path):
