@@ -27,7 +27,7 @@ from nbgrader.preprocessors import DeduplicateIds, Execute
 from traitlets import Integer
 
 from autograder import referee
-from autograder.sandbox import Limits, SandboxedKernelManager, Watchdog
+from autograder.sandbox import NOBODY, Limits, SandboxedKernelManager, Watchdog, scratch_folder
 
 # What each notebook's sandbox did, by the notebook's folder; the batch grader reads it.
 REPORTS = {}
@@ -91,9 +91,13 @@ class IsolatedExecute(Execute):
     max_processes = Integer(Limits.processes, help="Most processes a submission may run at once").tag(config=True)
     notebook_timeout = Integer(Limits.wall_seconds, help="Wall-time limit of a whole notebook, in s").tag(config=True)
     threads = Integer(Limits.threads, help="CPU threads of a submission's kernel").tag(config=True)
+    writable_mb = Integer(Limits.writable_mb, help="Size of each folder a submission's kernel may write in, "
+                          "in MB").tag(config=True)
+    sandbox_uid = Integer(NOBODY, help="The unprivileged uid (and gid) that runs bubblewrap when grading as "
+                          "root").tag(config=True)
 
     def create_kernel_manager(self):
-        self.km = SandboxedKernelManager(self._folder, self._run_dir, self._limits)
+        self.km = SandboxedKernelManager(self._folder, self._run_dir, self._limits, sandbox_uid=self.sandbox_uid)
         return self.km
 
     def output(self, outs, msg, display_id, cell_index):
@@ -115,7 +119,7 @@ class IsolatedExecute(Execute):
         self.shutdown_kernel = "immediate"
         self._folder = Path(resources["metadata"]["path"]).resolve()
         self._limits = Limits(memory_mb=self.memory_mb, processes=self.max_processes, wall_seconds=self.notebook_timeout,
-                              threads=self.threads)
+                              threads=self.threads, writable_mb=self.writable_mb)
         report, started = SandboxReport(), time.monotonic()
         self.nb, self.resources = nb, resources
         coursedir, info = CourseDirectory(config=self.config), resources["nbgrader"]
@@ -126,13 +130,17 @@ class IsolatedExecute(Execute):
             self.km = None
             watchdog = Watchdog(self._limits)
             try:
-                with self.setup_kernel(cwd=str(self._folder)):
-                    watchdog.start(self.km.provisioner.process.pid)
+                # The kernel never works in nbgrader's folder (it gets copies of its files, in memory).
+                with self.setup_kernel(cwd=run_dir):
+                    watchdog.start(self.km.provisioner.process.pid, cgroup=self.km.cgroup, run_dir=run_dir,
+                                   scratch=scratch_folder(self._folder))
                     self._run_cells(nb, watchdog, report)
             except DeadKernelError:
                 pass
             finally:
                 watchdog.stop()
+                if self.km is not None:
+                    self.km.remove_cgroup()
                 report.peak_mb = watchdog.peak_mb
         report.seconds = time.monotonic() - started
         REPORTS[str(self._folder)] = report

@@ -1,17 +1,24 @@
 """A student's kernel in a bubblewrap sandbox, with memory, process and wall-time limits.
 
-Inside the sandbox the kernel sees the system's programs and libraries, this Python and its
-packages, the course's helper package `rnncourse` (read-only), and its own folder (read-write).
-It cannot see source/, the gradebook, other submissions or the network. A watchdog outside
-kills the whole sandbox when its processes use more memory than allowed, when there are too
-many of them, or when the notebook as a whole runs too long; the reason becomes the status.
+Inside the sandbox the kernel runs as an unprivileged uid with no capabilities, and sees the
+system's programs and libraries, this Python and its packages (read-only), a private copy of the
+course's helper package `rnncourse` (read-only: the referee imports the original, which the sandbox
+never sees), and a scratch folder in memory holding copies of the notebook's sibling files. Nothing
+it writes reaches nbgrader's folder. It cannot see source/, the gradebook, other submissions or the
+network. A memory cgroup (where the grader may create one) and a watchdog outside kill the whole
+sandbox when its processes use more memory than allowed, when there are too many of them, or when
+the notebook as a whole runs too long; the reason becomes the status.
 """
+import atexit
+import multiprocessing.util
 import os
 import shutil
 import signal
 import site
+import stat
 import sys
 import sysconfig
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -23,6 +30,12 @@ from jupyter_client.kernelspec import KernelSpec
 from traitlets import DottedObjectName
 
 import rnncourse
+from autograder import cgroups
+
+SANDBOX_HOME = "/home/student"  # the kernel's scratch folder is SANDBOX_HOME/<the notebook's folder name>
+NOBODY = 65534
+MAX_SCRATCH_FILES = 500  # copied into the scratch folder, one file descriptor each while bwrap starts
+MAX_RUN_DIR_FILES = 1000  # the kernel's sockets are 5; more means the student fills the host's disk
 
 
 @dataclass
@@ -32,10 +45,11 @@ class Limits:
     wall_seconds: int = 900    # the whole notebook, all cells
     file_mb: int = 256         # the largest file the student's code may write
     threads: int = 1           # CPU threads for TensorFlow and BLAS (cores / submissions graded at once)
+    writable_mb: int = 512     # each folder the kernel may write in (its cwd, /tmp, /dev/shm), in memory
 
 
 class SandboxUnavailable(RuntimeError):
-    """bubblewrap is missing or cannot create namespaces here."""
+    """bubblewrap is missing, cannot create namespaces here, or the sandbox's uid cannot read what it needs."""
 
 
 def bwrap_path():
@@ -47,11 +61,11 @@ def bwrap_path():
 
 
 def _read_only_roots():
-    """The folders the kernel needs to run Python and import the course's packages."""
+    """The folders the kernel needs to run Python and import the course's packages (not rnncourse:
+    the sandbox gets a private copy of it, see private_rnncourse)."""
     roots = {"/usr", "/etc/alternatives", "/etc/ld.so.cache", "/etc/localtime", "/etc/ssl", "/etc/fonts"}
     roots |= {sys.base_prefix, sys.prefix, sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     roots |= set(site.getsitepackages())
-    roots.add(str(Path(rnncourse.__file__).resolve().parent))  # only the helper package, not the course folder
     # Keep only existing, outermost folders (a folder inside another bound one is already there).
     existing = sorted(str(Path(root).resolve()) for root in roots if Path(root).exists())
     outermost = []
@@ -61,10 +75,110 @@ def _read_only_roots():
     return outermost
 
 
-def bwrap_command(folder, run_dir, limits):
-    """The bwrap arguments that give the kernel `folder` (read-write) and nothing else of ours."""
-    command = [bwrap_path(), "--unshare-all", "--die-with-parent", "--new-session",
-               "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+def rnncourse_folder():
+    """Where `import rnncourse` finds the package, in the grader and (by this bind) in the sandbox."""
+    return Path(rnncourse.__file__).resolve().parent
+
+
+_PRIVATE_COPIES = {}  # by process id: a forked grader makes its own
+
+
+def private_rnncourse():
+    """A read-only copy of the rnncourse package, made once per grading process, for the sandbox to
+    import: the checks the referee imports stay in files the sandbox cannot name, let alone write."""
+    if os.getpid() not in _PRIVATE_COPIES:
+        holder = Path(tempfile.mkdtemp(prefix="rnn-sandbox-rnncourse-"))
+        copy = holder / "rnncourse"
+        shutil.copytree(rnncourse_folder(), copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        for folder, _, files in os.walk(holder):
+            os.chmod(folder, 0o555)
+            for name in files:
+                os.chmod(Path(folder) / name, 0o444)
+        atexit.register(_remove_copy, holder, os.getpid())
+        # The batch grader's workers (multiprocessing) end with os._exit: atexit never runs there.
+        multiprocessing.util.Finalize(None, _remove_copy, args=(holder, os.getpid()), exitpriority=0)
+        _PRIVATE_COPIES[os.getpid()] = copy
+    return _PRIVATE_COPIES[os.getpid()]
+
+
+def _remove_copy(holder, owner_pid):
+    if os.getpid() == owner_pid and holder.exists():  # not from a forked child's exit; not twice
+        for folder, _, _ in os.walk(holder):
+            os.chmod(folder, 0o755)
+        shutil.rmtree(holder, ignore_errors=True)
+
+
+def outside_uid(sandbox_uid=NOBODY):
+    """The uid bwrap runs as on the host: `sandbox_uid` when grading as root, else the grader's own."""
+    return sandbox_uid if os.geteuid() == 0 else os.geteuid()
+
+
+def _can(mode_bits, info, uid, gid, wanted):
+    """Whether `uid`/`gid` has the `wanted` rwx bits (4, 2, 1) on a file with stat `info`. From the mode
+    bits (not ACLs) when root asks for another uid; the grader's own uid asks the kernel (os.access)."""
+    if uid == os.getuid() == os.geteuid():
+        return None  # the caller uses os.access
+    shift = 6 if info.st_uid == uid else 3 if info.st_gid == gid else 0
+    return (mode_bits >> shift) & wanted == wanted
+
+
+def check_readable(paths, uid, gid):
+    """Raise SandboxUnavailable naming the first of `paths` (or folder above it) that `uid` cannot read."""
+    for path in paths:
+        path = Path(path)
+        for folder in [*reversed(path.parents), path]:
+            info = os.stat(folder)
+            wanted = 5 if folder == path and stat.S_ISDIR(info.st_mode) else 4 if folder == path else 1
+            allowed = _can(info.st_mode, info, uid, gid, wanted)
+            if allowed is None:
+                allowed = os.access(folder, wanted)  # R_OK, X_OK are 4, 1 as in the mode bits
+            if not allowed:
+                raise SandboxUnavailable(
+                    f"the sandbox runs students' code as uid {uid}, which cannot "
+                    f"{'read' if folder == path else 'enter'} {folder} (needed for {path}): "
+                    f"make it readable, e.g. `chmod o+{'rx' if folder == path else 'x'} {folder}`, install Python "
+                    f"and the course's venv where other users can read them, or set IsolatedExecute.sandbox_uid")
+
+
+def scratch_entries(folder, budget_bytes):
+    """[(relative path, None for a folder or an open fd)] of the regular files and folders below
+    `folder`, to copy into the sandbox's scratch folder. Links, FIFOs, sockets and devices are
+    skipped, and so are files past MAX_SCRATCH_FILES or `budget_bytes` (they would not fit)."""
+    entries, used = [], 0
+
+    def visit(relative):
+        nonlocal used
+        with os.scandir(Path(folder) / relative) as listing:
+            for entry in sorted(listing, key=lambda e: e.name):
+                path = Path(relative) / entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    entries.append((path, None))
+                    visit(path)
+                elif entry.is_file(follow_symlinks=False) and len(entries) < MAX_SCRATCH_FILES:
+                    # O_NOFOLLOW and fstat: what is opened is the regular file that was listed.
+                    fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+                    size = os.fstat(fd).st_size
+                    if not stat.S_ISREG(os.fstat(fd).st_mode) or used + size > budget_bytes:
+                        os.close(fd)
+                        continue
+                    used += size
+                    entries.append((path, fd))
+
+    visit(".")
+    return entries
+
+
+def scratch_folder(folder):
+    return f"{SANDBOX_HOME}/{Path(folder).name}"
+
+
+def bwrap_command(folder, run_dir, limits, entries=()):
+    """The bwrap arguments: an unprivileged sandbox whose writable folders are size-limited tmpfs
+    mounts, holding copies of `entries` (from scratch_entries(folder)) in its scratch folder."""
+    size = str(limits.writable_mb * 2**20)
+    command = [bwrap_path(), "--unshare-all", "--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY),
+               "--cap-drop", "ALL", "--disable-userns", "--die-with-parent", "--new-session",
+               "--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--size", size, "--tmpfs", "/tmp"]
     for link, target in (("/bin", "usr/bin"), ("/lib", "usr/lib"), ("/lib64", "usr/lib64"), ("/sbin", "usr/sbin")):
         if Path(link).is_symlink():
             command += ["--symlink", target, link]
@@ -72,8 +186,21 @@ def bwrap_command(folder, run_dir, limits):
             command += ["--ro-bind", link, link]
     for root in _read_only_roots():
         command += ["--ro-bind", root, root]
-    command += ["--bind", str(folder), str(folder), "--bind", str(run_dir), str(run_dir), "--chdir", str(folder)]
+    command += ["--ro-bind", str(private_rnncourse()), str(rnncourse_folder())]
+    scratch = scratch_folder(folder)
+    command += ["--size", size, "--tmpfs", scratch]
+    for relative, fd in entries:
+        destination = str(Path(scratch) / relative)
+        command += ["--dir", destination] if fd is None else ["--file", str(fd), destination]
+    # The kernel's sockets are its only folder on the host's disk; it reads its connection file.
+    command += ["--bind", str(socket_folder(run_dir)), str(socket_folder(run_dir)),
+                "--ro-bind", str(Path(run_dir) / "kernel.json"), str(Path(run_dir) / "kernel.json"),
+                "--remount-ro", "/", "--chdir", scratch]
     return command
+
+
+def socket_folder(run_dir):
+    return Path(run_dir) / "sockets"
 
 
 def kernel_environment(folder, threads=1):
@@ -85,40 +212,75 @@ def kernel_environment(folder, threads=1):
             "NBGRADER_EXECUTION": "autograde", "PYTHONHASHSEED": "0"}
 
 
-def _limit_files(limit_bytes):
-    """Run in the child before bwrap starts: a cap on file size, no core dumps."""
+def _enter_sandbox(limit_bytes, cgroup_procs, uid):
+    """Run in the child between fork and exec of bwrap: into the memory cgroup (needs root, so
+    first), a cap on file size, no core dumps, then (as root) down to the unprivileged `uid`."""
     import resource
+    if cgroup_procs:
+        cgroups.enter(cgroup_procs)
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if os.geteuid() == 0:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
 
 
 class SandboxedKernelManager(KernelManager):
-    """A KernelManager whose kernel runs under bwrap, reached over Unix sockets in run_dir."""
+    """A KernelManager whose kernel runs under bwrap, reached over Unix sockets in run_dir/sockets."""
     # nbclient polls the kernel from asyncio tasks: with the default blocking client, get_msg() stalls
     # its event loop for good once the kernel dies or loops (no cell timeout, no dead-kernel check).
     client_class = DottedObjectName("jupyter_client.asynchronous.AsyncKernelClient")
 
-    def __init__(self, folder, run_dir, limits, **kwargs):
-        super().__init__(kernel_name="python3", transport="ipc", ip=str(Path(run_dir) / "kernel"),
+    def __init__(self, folder, run_dir, limits, sandbox_uid=NOBODY, **kwargs):
+        super().__init__(kernel_name="python3", transport="ipc", ip=str(socket_folder(run_dir) / "kernel"),
                          connection_file=str(Path(run_dir) / "kernel.json"), **kwargs)
         self._folder, self._run_dir, self._limits = folder, run_dir, limits
+        self._uid = outside_uid(sandbox_uid)
+        self.cgroup = None
+        check_readable([*_read_only_roots(), private_rnncourse()], self._uid, self._uid)
+        socket_folder(run_dir).mkdir(mode=0o700, exist_ok=True)
+        if os.geteuid() == 0:  # bwrap runs as self._uid: it must reach run_dir and own the socket folder
+            os.chmod(run_dir, 0o711)
+            os.chown(socket_folder(run_dir), self._uid, self._uid)
 
     @property
     def kernel_spec(self):
-        argv = bwrap_command(self._folder, self._run_dir, self._limits) + [
-            sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-            # Inside the sandbox's PID namespace the parent is bwrap's init, pid 1: no parent polling
-            # (bwrap's --die-with-parent ends the kernel with the grader instead).
-            "--IPKernelApp.parent_handle=0"]
+        # -P: the kernel's cwd is not on sys.path while Python starts, so a submitted
+        # ipykernel_launcher.py cannot replace the launcher; -s: no user site-packages.
+        argv = [sys.executable, "-P", "-s", "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                # Inside the sandbox's PID namespace the parent is bwrap's init, pid 1: no parent polling
+                # (bwrap's --die-with-parent ends the kernel with the grader instead).
+                "--IPKernelApp.parent_handle=0"]
         return KernelSpec(argv=argv, display_name="sandboxed python3", language="python",
                           interrupt_mode="message", env=kernel_environment(self._folder, self._limits.threads))
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
-        limit = self._limits.file_mb * 1024 * 1024
-        kw["preexec_fn"] = lambda: _limit_files(limit)
+        if os.geteuid() == 0:  # jupyter_client wrote it 0600; the bind into the sandbox is read-only
+            os.chown(self.connection_file, self._uid, self._uid)
+        self.cgroup = cgroups.MemoryCgroup.create(self._limits.memory_mb)
+        entries = scratch_entries(self._folder, self._limits.writable_mb * 2**20)
+        fds = [fd for _, fd in entries if fd is not None]
+        limit, procs = self._limits.file_mb * 2**20, self.cgroup.procs if self.cgroup else None
+        kw["preexec_fn"] = lambda: _enter_sandbox(limit, procs, self._uid)
+        kw["pass_fds"] = fds
         # The kernel's own console (banner, crashes) goes to a log beside its sockets, not the grader's terminal.
         kw["stdout"] = kw["stderr"] = open(Path(self._run_dir) / "kernel.log", "ab")
-        return await super()._async_launch_kernel(kernel_cmd, **kw)
+        try:
+            command = bwrap_command(self._folder, self._run_dir, self._limits, entries) + list(kernel_cmd)
+            return await super()._async_launch_kernel(command, **kw)
+        finally:
+            for fd in fds:
+                os.close(fd)  # bwrap, started, holds its own copies
+
+    def remove_cgroup(self):
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
+
+    async def _async_cleanup_resources(self, restart=False):
+        await super()._async_cleanup_resources(restart=restart)
+        self.remove_cgroup()
 
 
 class Watchdog:
@@ -126,15 +288,32 @@ class Watchdog:
 
     def __init__(self, limits, poll_seconds=0.1):
         self.limits, self.poll_seconds = limits, poll_seconds
-        self.reason, self.peak_mb = None, 0.0
+        self._reason, self.peak_mb = None, 0.0
         self._root, self._started, self._inside = None, None, None
+        self._cgroup, self._run_dir, self._in_memory_folders = None, None, ("", "/tmp", "/dev", "/dev/shm")
         # File systems of the grading machine; the sandbox's own /, /tmp and /dev are new tmpfs mounts.
         self._host_devices = {os.stat(p).st_dev for p in ("/", "/tmp", "/dev", "/dev/shm", "/proc") if os.path.exists(p)}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
-    def start(self, pid):
+    @property
+    def reason(self):
+        """Which limit the sandbox broke, or None. Asks the cgroup too: its OOM kill may end the kernel
+        before the watchdog's next look."""
+        if self._reason is None and self._cgroup is not None and self._cgroup.oom_killed():
+            self._reason = self._memory_reason()
+        return self._reason
+
+    def _memory_reason(self):
+        return f"used more than the memory limit of {self.limits.memory_mb} MB"
+
+    def start(self, pid, cgroup=None, run_dir=None, scratch=None):
+        """Watch the process tree of `pid`; `cgroup` is its MemoryCgroup (or None), `run_dir` the host
+        folder it may write in, `scratch` its tmpfs working folder (as the sandbox names it)."""
         self._root, self._started = pid, time.monotonic()
+        self._cgroup, self._run_dir = cgroup, run_dir
+        if scratch:
+            self._in_memory_folders += (scratch,)
         self._thread.start()
 
     def stop(self):
@@ -184,14 +363,14 @@ class Watchdog:
         return True
 
     def _files_in_memory_mb(self, processes):
-        """What the sandbox's tmpfs file systems (its /, /tmp and /dev) hold: memory that no RSS shows."""
+        """What the sandbox's tmpfs file systems (/, /tmp, /dev, /dev/shm, its cwd) hold: memory that no RSS shows."""
         for process in processes:
             root = f"/proc/{process.pid}/root"
             try:
                 if os.stat(root).st_dev in self._host_devices:
                     continue  # bwrap outside the sandbox, or a process not inside it yet
                 used, devices = 0, set()
-                for folder in ("", "/tmp", "/dev"):
+                for folder in self._in_memory_folders:
                     device = os.stat(root + folder).st_dev
                     if device not in devices and device not in self._host_devices:
                         devices.add(device)
@@ -201,6 +380,51 @@ class Watchdog:
             except OSError:
                 continue
         return 0.0
+
+    @staticmethod
+    def _memfds_mb(processes):
+        """What memfds held open by the sandbox's processes but mapped by none of them hold, each
+        inode once: memory that neither RSS (which counts mapped pages) nor any file system shows."""
+        held = {}
+        for process in processes:
+            fd_folder = f"/proc/{process.pid}/fd"
+            try:
+                for name in os.listdir(fd_folder):
+                    try:
+                        if os.readlink(f"{fd_folder}/{name}").startswith("/memfd:"):
+                            info = os.stat(f"{fd_folder}/{name}")
+                            held[info.st_ino] = info.st_blocks * 512
+                    except OSError:
+                        continue
+            except OSError:
+                continue
+        if not held:
+            return 0.0
+        for process in processes:
+            try:
+                with open(f"/proc/{process.pid}/maps") as maps:
+                    for line in maps:
+                        if "/memfd:" in line:
+                            held.pop(int(line.split()[4]), None)
+            except (OSError, ValueError, IndexError):
+                continue
+        return sum(held.values()) / 2**20
+
+    def _run_dir_too_full(self):
+        """The reason to stop a sandbox that wrote too much into its run dir (its only host folder), or None."""
+        total, count = 0, 0
+        for folder, subfolders, files in os.walk(self._run_dir):
+            count += len(subfolders) + len(files)
+            if count > MAX_RUN_DIR_FILES:
+                return f"created more than {MAX_RUN_DIR_FILES} files beside its sockets"
+            for name in files:
+                try:
+                    total += os.lstat(os.path.join(folder, name)).st_blocks * 512
+                except OSError:
+                    continue
+        if total > self.limits.writable_mb * 2**20:
+            return f"wrote more than {self.limits.writable_mb} MB to the grading machine's disk"
+        return None
 
     def _watch(self):
         while not self._stop.wait(self.poll_seconds):
@@ -220,7 +444,17 @@ class Watchdog:
         if len(processes) > self.limits.processes:
             self._kill(processes, f"started more than {self.limits.processes} processes")
             return True
-        files_mb = self._files_in_memory_mb(processes)
+        memory_reason = self._memory_reason()
+        if self._cgroup is not None and self._cgroup.oom_killed():
+            self._kill(processes, memory_reason)
+            return True
+        if self._run_dir is not None and (reason := self._run_dir_too_full()):
+            self._kill(processes, reason)
+            return True
+        # A memory cgroup charges memfds itself; without one, the watchdog counts them.
+        tmp_mb = self._files_in_memory_mb(processes)
+        memfd_mb = self._memfds_mb(processes) if self._cgroup is None else 0.0
+        files_mb = tmp_mb + memfd_mb
         memory_mb = self._measure(processes) + files_mb
         if memory_mb > self.limits.memory_mb:
             # RSS counts the pages a forked process shares with its parent once per process, so a
@@ -231,8 +465,8 @@ class Watchdog:
             memory_mb = shared_once + files_mb
         self.peak_mb = max(self.peak_mb, memory_mb)
         if memory_mb > self.limits.memory_mb:
-            self._kill(processes, f"used more than the memory limit of {self.limits.memory_mb} MB"
-                       + (f" ({files_mb:.0f} MB of it in files written to /tmp)" if files_mb > 100 else ""))
+            self._kill(processes, memory_reason + (f" ({tmp_mb:.0f} MB of it in files written to /tmp)" if tmp_mb > 100 else "")
+                       + (f" ({memfd_mb:.0f} MB of it in memfds)" if memfd_mb > 100 else ""))
         elif time.monotonic() - self._started > self.limits.wall_seconds:
             self._kill(processes, f"ran longer than the notebook's limit of {self.limits.wall_seconds} s")
         return True
@@ -243,7 +477,7 @@ class Watchdog:
             self._kill(self._tree(), reason)
 
     def _kill(self, processes, reason):
-        self.reason = reason
+        self._reason = reason
         for process in processes:
             try:
                 process.send_signal(signal.SIGKILL)
