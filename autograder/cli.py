@@ -2,9 +2,8 @@
 import argparse
 import sys
 
+from autograder.batch import REFEREE_MEMORY_MB
 from autograder.course import CourseError
-
-REFEREE_MEMORY_MB = 4096  # autograder.batch.REFEREE_MEMORY_MB, not imported: `build` and `check` need no batch
 
 
 def _parser():

@@ -44,17 +44,33 @@ class LmsCollectorPlugin(FileNameCollectorPlugin):
         return {"student_id": student_id, "file_id": file_id["file_id"]}
 
     def _parts_under_extracted(self, submitted_file):
-        """The path's parts below the extracted folder (absolute paths, no link followed), or ().
+        """The path's parts below the folder its archive was extracted into (no link followed), or ().
 
-        nbgrader hands the plugin only the absolute path; where the extracted folder is, only the app
-        knows (its _format_collect_path builds the same path nbgrader extracted into).
+        nbgrader extracts archive/<dirs>/<name>.zip into extracted/<dirs>/<name>/ and copies other
+        files to extracted/<dirs>/; the entries the LMS named are the ones just below. nbgrader hands
+        the plugin only the absolute path, so the folders are worked out the way its extractor makes
+        them, from the app's own paths (_format_collect_path).
         """
-        app = self.parent
-        extracted = os.path.abspath(app._format_collect_path(app.extracted_directory))
         path = os.path.abspath(submitted_file)
-        if os.path.commonpath([extracted, path]) != extracted or path == extracted:
-            return ()
-        return Path(os.path.relpath(path, extracted)).parts
+        for base in sorted(self._extraction_folders(), key=len, reverse=True):
+            if os.path.commonpath([base, path]) == base and path != base:
+                return Path(os.path.relpath(path, base)).parts
+        return ()
+
+    def _extraction_folders(self):
+        app = self.parent
+        archive = os.path.abspath(app._format_collect_path(app.archive_directory))
+        extracted = os.path.abspath(app._format_collect_path(app.extracted_directory))
+        zip_ext = app.extractor_plugin_inst.zip_ext
+        folders = {extracted}
+        for root, _, files in os.walk(archive):
+            target = os.path.normpath(os.path.join(extracted, os.path.relpath(root, archive)))
+            folders.add(target)
+            for name in files:
+                stem, ext = os.path.splitext(name)
+                if ext in zip_ext:
+                    folders.add(os.path.join(target, stem[:-4] if stem.endswith(".tar") else stem))
+        return folders
 
     def _skip(self, submitted_file, why):
         self.log.warning("Skipped %s: %s", printable(submitted_file), why)
