@@ -21,7 +21,7 @@ from test_batch_grading import FULL, MAX_SCORE, UNIT, index_of, release, replace
 
 REFEREE_MEMORY_MB = 1500  # a grading process holds about 700 MB after the unit's tests
 LIMITS = {"memory_mb": 2500, "notebook_timeout": 300}
-FORGED = "fifo\n[9/9] forged: 12/12 graded (1 s)"  # a student id with a line break
+FORGED = "fifo\n[9 of 9] forged: 12 of 12 graded"  # a student id with a line break (and no slash)
 
 
 # ---- printed text: a line break in a name cannot forge a line ----------------------------------
@@ -274,5 +274,5 @@ def test_one_submission_cannot_stop_the_batch(small_class):
 
     assert set(results) == {"solution", "referee-hog", "display-flood", "links-beside", FORGED}
     printed = "\n".join(small_class["log"]) + "\n" + small_class["report"]
-    assert not any(line.startswith("[9/9] forged") for line in printed.splitlines()), printed
-    assert "fifo\\n[9/9] forged" in printed
+    assert not any(line.startswith("[9 of 9] forged") for line in printed.splitlines()), printed
+    assert "fifo\\n[9 of 9] forged" in printed
