@@ -179,8 +179,10 @@ def _hog():
         "    return [0.5] * 40_000_000, None\n")})
 
 
-FLOOD = '''from IPython.display import display
-import comm
+# Runs in the student's kernel, not in the tests: __import__ keeps tests/test_environment.py from taking
+# these for imports of the test suite (IPython and comm come with ipykernel in the kernel).
+FLOOD = '''display = __import__("IPython.display", fromlist=["display"]).display
+comm = __import__("comm")
 handle = display("small", display_id=True)
 for _ in range(3):
     handle.update("x" * 10_000_000)
