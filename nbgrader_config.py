@@ -21,15 +21,23 @@ c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"(?m)Warning|WARNING|absl::InitializeLog|^[IWE]\d{4} "
 
 # `autograder grade UNIT --zip download.zip` imports an LMS download with nbgrader's zip_collect.
-# The files in the zip are named <student>_<anything>_<unit>.ipynb (Canvas, Moodle exports with
-# the student id first) or <student>_<unit>.ipynb; student ids contain no underscore.
-c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[^/_]+)_(?:[^/]*_)?(?P<file_id>\d\d_[a-z_]+\.ipynb)$"
+# The student id comes from the LMS's own part of each path (autograder/lms.py): the first field of
+# a Canvas file name `<login>_<user id>_<submission id>_<file>` or the participant id of a Moodle
+# folder `<full name>_<participant id>_assignsubmission_file_`, never from a name the student chose.
+# The notebook is the file whose name ends with the unit's, e.g. ..._02_hidden_state.ipynb.
+from autograder.lms import LmsCollectorPlugin  # noqa: E402
+
+c.ZipCollectApp.collector_plugin = LmsCollectorPlugin
 
 # Feedback shows the autograded notebook, into which autograde put the hidden tests back. Clear
 # them again, as generate_assignment does: the student sees each test cell's visible part, its
 # score and its output (the failure message), never the hidden tests' code. The referee's
-# tracebacks carry only the exception, so no hidden line reaches the output either.
+# tracebacks carry only the exception, so no hidden line reaches the output either. What the
+# student's own cells printed after the first test (perhaps the hidden tests' inputs, recorded
+# when the tests called the student's functions) is replaced with a note (autograder/feedback.py).
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+from autograder.feedback import HideOutputsAfterFirstTest  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, HideOutputsAfterFirstTest, CSSHTMLHeaderPreprocessor]

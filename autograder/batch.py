@@ -3,15 +3,23 @@
 Each worker process grades one student at a time with nbgrader's own Autograde converter, in which
 IsolatedExecute replaces Execute. A submission that cannot be graded (no notebook, not JSON, a
 crash of nbgrader itself) gets zero in the gradebook through nbgrader's API and a status that says
-why; the batch goes on. A second run skips submissions whose files and grading setup are unchanged.
+why; the batch goes on. A worker that dies, runs too long or holds too much memory costs only the
+submission it was grading. A second run skips submissions whose files and grading setup are unchanged.
+
+nbgrader reads the submission from a private copy of the student's regular files, never from
+submitted/ itself: no link is followed, no FIFO or device opened, and submitted/ stays as handed in.
 """
-import concurrent.futures
+import collections
 import hashlib
 import json
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import re
+import signal
+import stat
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,11 +27,15 @@ from pathlib import Path
 import nbformat
 
 from autograder.course import CourseError, run_nbgrader
+from autograder.printable import printable
 
-GRADER_VERSION = "2"  # part of every digest: a new version regrades everything
+GRADER_VERSION = "3"  # part of every digest: a new version regrades everything
 STATE_FOLDER = ".autograder"
 # What nbgrader submit and collect put next to every submission; not the student's files.
 NBGRADER_FILES = {"timestamp.txt", "submission_secret.txt"}
+REFEREE_MEMORY_MB = 4096  # resident memory of one grading process (the referee), sandbox not counted
+POLL_SECONDS = 0.25       # how often the supervisor looks at its workers' memory and deadlines
+GRADING_ATTEMPTS = 2      # a submission whose grading process dies is graded once more, in a fresh one
 # Code that touches the grading machinery instead of computing an answer: a person should look.
 SUSPICIOUS = {
     r"\bget_ipython\b|\bInteractiveShell\b": "uses the IPython shell object (get_ipython)",
@@ -52,14 +64,46 @@ class SubmissionResult:
     skipped: bool = False                           # unchanged since the last run
 
 
+def regular_files(folder):
+    """([relative paths of the regular files under `folder`], [relative paths of everything else]).
+
+    Nothing is opened and no link followed: lstat tells a regular file from a link, a FIFO (whose
+    open would block), a socket or a device.
+    """
+    files, others, pending = [], [], [Path(folder)]
+    while pending:
+        current = pending.pop()
+        with os.scandir(current) as entries:
+            for entry in entries:
+                relative = Path(entry.path).relative_to(folder)
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(Path(entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    files.append(relative)
+                else:
+                    others.append(relative)
+    return sorted(files), sorted(others)
+
+
+def read_regular_file(path):
+    """The bytes of `path`, which must still be a regular file when opened (never blocks, follows no link)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        return file.read()
+
+
 def submission_digest(course, assignment, student):
     """A hash of the submitted files and of what grading depends on, for resuming."""
     digest = hashlib.sha256(GRADER_VERSION.encode())
     for folder in (course / "submitted" / student / assignment, course / "source" / assignment):
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.is_symlink() and ".ipynb_checkpoints" not in path.parts:
-                digest.update(str(path.relative_to(folder)).encode())
-                digest.update(path.read_bytes())
+        files, others = regular_files(folder) if folder.is_dir() else ([], [])
+        for relative in files:
+            if ".ipynb_checkpoints" not in relative.parts:
+                digest.update(str(relative).encode() + b"\0")
+                digest.update(read_regular_file(folder / relative))
+        digest.update("\0".join(map(str, others)).encode())  # a link or FIFO added or removed: regrade
     digest.update((course / "nbgrader_config.py").read_bytes())
     return digest.hexdigest()
 
@@ -106,18 +150,33 @@ def changed_locked_cells(notebook, instructor):
     return flags
 
 
-def _check_submission(folder, assignment):
-    """Problems with the files themselves; returns (notebook or None, problems, flags)."""
+def stage_submission(folder, staged):
+    """Copy the student's regular files from `folder` to `staged`; return the names of what was left out.
+
+    nbgrader copies the files of a submission with shutil.copy, which follows links and opens
+    anything; it only ever sees this copy, and the student's folder is never changed.
+    """
+    staged.mkdir(parents=True)
+    files, others = regular_files(folder) if folder.is_dir() else ([], [])
+    for relative in files:
+        (staged / relative).parent.mkdir(parents=True, exist_ok=True)
+        (staged / relative).write_bytes(read_regular_file(folder / relative))
+    return [str(relative) for relative in others]
+
+
+def _check_submission(staged, assignment, left_out=()):
+    """Problems with the staged files; returns (notebook or None, problems, flags)."""
     problems, flags = [], []
-    for path in sorted(folder.rglob("*")):
-        if path.is_symlink():
-            path.unlink()  # a link could point the sandbox's copy at files outside it
-            flags.append(f"contained a symbolic link {path.name}, removed before grading")
-    expected = folder / f"{assignment}.ipynb"
-    others = [p.name for p in folder.iterdir()
+    expected = staged / f"{assignment}.ipynb"
+    if left_out:
+        flags.append("skipped files that are not regular files (links or special files): "
+                     + ", ".join(left_out[:5]) + (", ..." if len(left_out) > 5 else ""))
+    others = [p.name for p in staged.iterdir()
               if p.is_file() and p.name != expected.name and p.name not in NBGRADER_FILES]
     if others:
         flags.append("extra files: " + ", ".join(sorted(others)[:5]))
+    if expected.name in left_out:
+        return None, [f"{expected.name} is not a regular file (a link or a special file)"], flags
     if not expected.exists():
         notebooks = [name for name in others if name.endswith(".ipynb")]
         hint = f" (found {', '.join(notebooks)}: renamed?)" if notebooks else ""
@@ -133,8 +192,12 @@ def _check_submission(folder, assignment):
     return notebook, problems, flags
 
 
-def _grade_with_nbgrader(course, assignment, student, options):
-    """Run nbgrader's Autograde converter for one student, with the isolated execute step."""
+def _grade_with_nbgrader(course, assignment, student, options, submitted_directory):
+    """Run nbgrader's Autograde converter for one student, with the isolated execute step.
+
+    `submitted_directory` replaces the course's submitted/ (the staged copy): nbgrader's
+    CourseDirectory.format_path joins it to the root, and an absolute path stays itself.
+    """
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.preprocessors import DeduplicateIds, Execute
@@ -145,7 +208,8 @@ def _grade_with_nbgrader(course, assignment, student, options):
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     config.merge(Config({
-        "CourseDirectory": {"root": str(course), "student_id": student, "assignment_id": assignment},
+        "CourseDirectory": {"root": str(course), "student_id": student, "assignment_id": assignment,
+                            "submitted_directory": str(submitted_directory)},
         "Autograde": {"create_student": True, "autograde_preprocessors": [
             IsolatedExecute if pp is Execute else pp
             for pp in Autograde.class_traits()["autograde_preprocessors"].default()],
@@ -222,43 +286,49 @@ def _zero_in_gradebook(course, assignment, student):
 
 def grade_one(course, assignment, student, options):
     """Grade one student's submission (in a worker process); never raises."""
-    from autograder.isolated import REPORTS
-    course, started = Path(course).resolve(), time.monotonic()
+    course = Path(course).resolve()
     result = SubmissionResult(student)
-    folder = course / "submitted" / student / assignment
-    try:
-        notebook, problems, flags = _check_submission(folder, assignment)
-        result.problems += problems
-        result.flags += flags
-        if notebook is None:
-            _zero_in_gradebook(course, assignment, student)
-            result.status = "zero: " + problems[0]
-        else:
-            instructor = instructor_code(course, assignment)
-            result.flags += changed_locked_cells(notebook, instructor) + suspicious_code(notebook, instructor)
-            for attempt in range(3):  # two workers may meet on the gradebook's lock
-                try:
-                    _grade_with_nbgrader(course, assignment, student, options)
-                    break
-                except Exception as error:
-                    if "database is locked" not in str(error) or attempt == 2:
-                        raise
-                    time.sleep(1 + attempt)
-            report = REPORTS.pop(str((course / "autograded" / student / assignment).resolve()), None)
-            if report is not None:
-                result.problems += report.problems
-        result.score, result.max_score, result.needs_manual_grade = _scores(course, assignment, student)
-    except Exception as error:  # noqa: BLE001 (nbgrader refused it, e.g. broken metadata: zero, and say why)
-        result.status = "error: " + (str(error).strip().splitlines() or [type(error).__name__])[-1][:300]
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="rnn-submitted-") as staging:
         try:
-            _zero_in_gradebook(course, assignment, student)
-            result.score, result.max_score, _ = _scores(course, assignment, student)
-        except Exception as second:  # noqa: BLE001 (said in the report; the batch goes on)
-            result.problems.append(f"could not record a zero either: {second}")
+            _grade_staged(course, assignment, student, options, Path(staging), result)
+        except Exception as error:  # noqa: BLE001 (nbgrader refused it, e.g. broken metadata: zero, and say why)
+            result.status = "error: " + (str(error).strip().splitlines() or [type(error).__name__])[-1][:300]
+            try:
+                _zero_in_gradebook(course, assignment, student)
+                result.score, result.max_score, _ = _scores(course, assignment, student)
+            except Exception as second:  # noqa: BLE001 (said in the report; the batch goes on)
+                result.problems.append(f"could not record a zero either: {second}")
     if result.problems and result.status == "graded":
         result.status = "graded, with problems"
     result.seconds = time.monotonic() - started
     return result
+
+
+def _grade_staged(course, assignment, student, options, staging, result):
+    from autograder.isolated import REPORTS
+    left_out = stage_submission(course / "submitted" / student / assignment, staging / student / assignment)
+    notebook, problems, flags = _check_submission(staging / student / assignment, assignment, left_out)
+    result.problems += problems
+    result.flags += flags
+    if notebook is None:
+        _zero_in_gradebook(course, assignment, student)
+        result.status = "zero: " + problems[0]
+    else:
+        instructor = instructor_code(course, assignment)
+        result.flags += changed_locked_cells(notebook, instructor) + suspicious_code(notebook, instructor)
+        for attempt in range(3):  # two workers may meet on the gradebook's lock
+            try:
+                _grade_with_nbgrader(course, assignment, student, options, staging)
+                break
+            except Exception as error:
+                if "database is locked" not in str(error) or attempt == 2:
+                    raise
+                time.sleep(1 + attempt)
+        report = REPORTS.pop(str((course / "autograded" / student / assignment).resolve()), None)
+        if report is not None:
+            result.problems += report.problems
+    result.score, result.max_score, result.needs_manual_grade = _scores(course, assignment, student)
 
 
 def _worker_init(path_entry):
@@ -270,6 +340,163 @@ def _worker_init(path_entry):
     import rnncourse  # noqa: F401  (quiets TensorFlow before any test imports it)
 
 
+def _worker_main(connection, path_entry):
+    """A grading process: grade the submissions the supervisor sends, one at a time, until told to stop."""
+    _worker_init(path_entry)
+    while True:
+        try:
+            task = connection.recv()
+        except EOFError:  # the supervisor is gone
+            return
+        if task is None:
+            return
+        connection.send(asdict(grade_one(*task)))
+
+
+class _Worker:
+    """One long-lived grading process, and the submission it is grading (student None when idle)."""
+
+    def __init__(self, context, path_entry):
+        self.connection, child_end = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child_end, path_entry), name="autograder-worker")
+        self.process.start()
+        child_end.close()
+        self.student, self.started, self.deadline = None, 0.0, 0.0
+
+    def give(self, task, student, timeout):
+        self.connection.send(task)
+        self.student, self.started = student, time.monotonic()
+        self.deadline = self.started + timeout
+
+    def resident_mb(self):
+        """The worker's own resident memory: the referee's data (the sandbox's processes are its children)."""
+        import psutil
+        try:
+            return psutil.Process(self.process.pid).memory_info().rss / 2**20
+        except psutil.Error:
+            return 0.0
+
+    def kill(self):
+        """Kill the worker and everything it started (the sandbox's bwrap dies with it anyway)."""
+        import psutil
+        try:
+            processes = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.Error:
+            processes = []
+        for process in [*processes, self.process]:
+            try:
+                process.kill()
+            except (psutil.Error, OSError):
+                pass
+        self.process.join(10)
+        self.connection.close()
+
+    def stop(self):
+        try:
+            self.connection.send(None)
+        except OSError:
+            pass
+        self.process.join(10)
+        if self.process.is_alive():
+            self.kill()
+
+    def death(self):
+        """Why the worker is gone, from its exit code."""
+        code = self.process.exitcode
+        if code is not None and code < 0:
+            name = signal.Signals(-code).name
+            hint = " (perhaps the system ran out of memory)" if name == "SIGKILL" else ""
+            return f"killed by {name}{hint}"
+        return f"exited with code {code}"
+
+
+class Supervisor:
+    """Grades submissions in long-lived worker processes; one that dies costs only its own submission.
+
+    Not a ProcessPoolExecutor: when one of its workers dies (the OOM killer, a crash), the whole pool
+    is broken and every pending submission fails with it. Here a dead, stuck or bloated worker is
+    replaced: its submission is graded once more in a fresh worker, and if that one dies too it
+    gets a zero and a status that says so, while the other workers go on.
+    """
+
+    def __init__(self, jobs, submission_timeout, memory_mb, task, on_result, on_lost):
+        self.jobs, self.timeout, self.memory_mb = jobs, submission_timeout, memory_mb
+        self.task, self.on_result, self.on_lost = task, on_result, on_lost
+        self.context = multiprocessing.get_context("spawn")
+        self.workers, self.failures = [], collections.defaultdict(list)
+
+    def run(self, students):
+        queue = collections.deque(students)
+        try:
+            while queue or any(worker.student for worker in self.workers):
+                self.workers = [w for w in self.workers if w.student or w.process.is_alive()]  # idle and dead: replaced
+                while queue and len(self.workers) < self.jobs:
+                    self.workers.append(_Worker(self.context, os.environ["PATH"]))
+                for worker in self.workers:
+                    if worker.student is None and queue:
+                        student = queue.popleft()
+                        worker.give(self.task(student), student, self.timeout)
+                busy = [worker for worker in self.workers if worker.student]
+                multiprocessing.connection.wait([w.connection for w in busy] + [w.process.sentinel for w in busy],
+                                                timeout=POLL_SECONDS)
+                for worker in busy:
+                    self._check(worker, queue)
+        finally:
+            for worker in self.workers:
+                if worker.student is None:
+                    worker.stop()
+                else:  # interrupted (Ctrl-C) while grading
+                    worker.kill()
+            self.workers = []
+
+    def _check(self, worker, queue):
+        if worker.connection.poll():
+            try:
+                result = SubmissionResult(**worker.connection.recv())
+            except (EOFError, OSError):
+                return self._lost(worker, worker.death(), queue)
+            worker.student = None
+            return self.on_result(result)
+        if not worker.process.is_alive():
+            return self._lost(worker, worker.death(), queue)
+        if time.monotonic() > worker.deadline:
+            return self._lost(worker, f"it ran longer than the per-submission limit of {self.timeout:.0f} s "
+                                      "and was killed", queue, retry=False)
+        if worker.resident_mb() > self.memory_mb:
+            return self._lost(worker, f"it used more than the grader's memory limit of {self.memory_mb} MB "
+                                      "and was killed", queue)
+        return None
+
+    def _lost(self, worker, why, queue, retry=True):
+        student, seconds = worker.student, time.monotonic() - worker.started
+        worker.kill()
+        self.workers.remove(worker)  # the next round starts a replacement
+        self.failures[student].append(why)
+        if retry and len(self.failures[student]) < GRADING_ATTEMPTS:
+            queue.appendleft(student)
+        else:
+            self.on_lost(student, self.failures[student], seconds)
+
+
+def _lost_result(course, assignment, student, reasons, seconds):
+    """The result of a submission whose grading process died: zero in the gradebook, and a person should look."""
+    result = SubmissionResult(student, seconds=seconds)
+    attempts = f" ({len(reasons)} attempts)" if len(reasons) > 1 else ""
+    result.status = f"error: the grading process died: {reasons[-1]}{attempts}"
+    result.problems = [f"grading attempt {i}: the grading process died: {why}" for i, why in enumerate(reasons, 1)]
+    result.flags.append("the grading process died while grading this submission: look at it by hand")
+    for attempt in range(3):  # the workers may hold the gradebook's lock
+        try:
+            _zero_in_gradebook(course, assignment, student)
+            result.score, result.max_score, _ = _scores(course, assignment, student)
+            break
+        except Exception as error:  # noqa: BLE001 (said in the report; the batch goes on)
+            if attempt == 2:
+                result.problems.append(f"could not record a zero: {error}")
+            time.sleep(1 + attempt)
+    return result
+
+
 def _load_state(path):
     try:
         return json.loads(path.read_text())
@@ -277,7 +504,14 @@ def _load_state(path):
         return {}
 
 
-def grade_assignment(course, assignment, jobs=None, force=False, options=None, progress=print):
+def default_submission_timeout(options):
+    """Seconds one submission may take in all: twice the notebook's limit (sandbox and referee), plus setup."""
+    from autograder.sandbox import Limits
+    return (options or {}).get("notebook_timeout", Limits.wall_seconds) * 2 + 120
+
+
+def grade_assignment(course, assignment, jobs=None, force=False, options=None, progress=print,
+                     submission_timeout=None, referee_memory_mb=REFEREE_MEMORY_MB):
     """Grade every submission of `assignment` under submitted/; return [SubmissionResult]."""
     course = Path(course).resolve()
     if not (course / "source" / assignment).is_dir():
@@ -301,19 +535,25 @@ def grade_assignment(course, assignment, jobs=None, force=False, options=None, p
         progress(f"{len(results)} submission(s) unchanged since the last run: kept their grades (--force regrades)")
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     options = {"threads": max(1, (os.cpu_count() or 1) // jobs), **(options or {})}
+    timeout = submission_timeout or default_submission_timeout(options)
     progress(f"grading {len(todo)} submission(s) of {assignment} with {jobs} worker(s)")
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_init,
-                                                initargs=(os.environ["PATH"],)) as pool:
-        futures = {pool.submit(grade_one, str(course), assignment, student, options): student for student in todo}
-        for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
-            result = future.result()
-            results.append(result)
-            progress(f"[{done}/{len(todo)}] {result.student}: {result.score:g}/{result.max_score:g} "
-                     f"{result.status} ({result.seconds:.0f} s)")
+
+    def finished(result):
+        results.append(result)
+        progress(f"[{len(results) - (len(students) - len(todo))}/{len(todo)}] {printable(result.student)}: "
+                 f"{result.score:g}/{result.max_score:g} {printable(result.status)} ({result.seconds:.0f} s)")
+        if not result.status.startswith("error: the grading process died"):
+            # (a death may come from the machine, e.g. another program's memory: the next run tries again)
             state[result.student] = {"digest": digests[result.student], "result": asdict(result)}
             state_path.parent.mkdir(exist_ok=True)
             state_path.write_text(json.dumps(state, indent=1))
+
+    supervisor = Supervisor(jobs, timeout, referee_memory_mb,
+                            task=lambda student: (str(course), assignment, student, options),
+                            on_result=finished,
+                            on_lost=lambda student, reasons, seconds: finished(
+                                _lost_result(course, assignment, student, reasons, seconds)))
+    supervisor.run(todo)
     results.sort(key=lambda r: r.student)
     return results
 
@@ -329,7 +569,7 @@ def import_zip(course, assignment, zip_path, progress=print):
     shutil.copy(zip_path, archive / zip_path.name)
     result = run_nbgrader(course, "zip_collect", assignment, "--force")
     collected = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{assignment}"))
-    progress(f"imported {zip_path.name} with nbgrader zip_collect: {len(collected)} student(s) under submitted/")
+    progress(f"imported {printable(zip_path.name)} with nbgrader zip_collect: {len(collected)} student(s) under submitted/")
     return result
 
 
@@ -340,11 +580,13 @@ def export_grades(course, path):
 
 
 def format_report(results):
+    """The table of results; every text a student could choose (ids, file names in flags) is printable()."""
     rows = [("student", "score", "status", "for review")]
     for r in results:
         score = f"{r.score:g}/{r.max_score:g}" + (" + by hand" if r.needs_manual_grade else "")
-        rows.append((r.student, score, r.status + (" (unchanged)" if r.skipped else ""), "; ".join(r.flags)))
+        rows.append((printable(r.student), score, printable(r.status + (" (unchanged)" if r.skipped else "")),
+                     printable("; ".join(r.flags))))
     widths = [max(len(str(row[i])) for row in rows) for i in range(3)]
     lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3] for row in rows]
-    problems = [f"  {r.student}: {p}" for r in results for p in r.problems]
+    problems = [f"  {printable(r.student)}: {printable(p)}" for r in results for p in r.problems]
     return "\n".join(lines + (["", "problems while running:"] + problems if problems else []))

@@ -2,6 +2,7 @@
 import argparse
 import sys
 
+from autograder.batch import REFEREE_MEMORY_MB
 from autograder.course import CourseError
 
 
@@ -25,6 +26,12 @@ def _parser():
     grade.add_argument("--force", action="store_true", help="regrade submissions that did not change")
     grade.add_argument("--memory-mb", type=int, help="memory limit of each submission (default 2048)")
     grade.add_argument("--notebook-timeout", type=int, help="wall-time limit of a whole notebook in s (default 900)")
+    grade.add_argument("--submission-timeout", type=float,
+                       help="wall-time limit of grading one submission in s, after which its grading process is "
+                            "killed (default: twice the notebook timeout plus 120)")
+    grade.add_argument("--referee-memory-mb", type=int, default=REFEREE_MEMORY_MB,
+                       help="resident memory a grading process may hold for the tests (not counting the "
+                            f"sandbox) before it is killed (default {REFEREE_MEMORY_MB})")
     grade.add_argument("--grades-csv", default="grades.csv", help="where to export the grades (default grades.csv "
                                                                   "in the course folder)")
     return parser
@@ -42,7 +49,8 @@ def _grade(args):
     options = {key: value for key, value in (("memory_mb", args.memory_mb), ("notebook_timeout", args.notebook_timeout))
                if value is not None}
     results = grade_assignment(course, args.assignment, jobs=args.jobs, force=args.force, options=options,
-                               progress=lambda line: print(line, flush=True))
+                               progress=lambda line: print(line, flush=True),
+                               submission_timeout=args.submission_timeout, referee_memory_mb=args.referee_memory_mb)
     print()
     print(format_report(results))
     csv_path = export_grades(course, (course / args.grades_csv).resolve())

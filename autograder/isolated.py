@@ -24,7 +24,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import DeduplicateIds, Execute
-from traitlets import Integer
+from traitlets import Bool, Integer
 
 from autograder import referee
 from autograder.sandbox import NOBODY, Limits, SandboxedKernelManager, Watchdog, scratch_folder
@@ -32,6 +32,10 @@ from autograder.sandbox import NOBODY, Limits, SandboxedKernelManager, Watchdog,
 # What each notebook's sandbox did, by the notebook's folder; the batch grader reads it.
 REPORTS = {}
 OUTPUT_CAP_CHARS = 2_000_000  # per cell, while running; nbgrader's LimitOutput trims further
+NOTEBOOK_OUTPUT_CAP_CHARS = 20_000_000  # all cells of a notebook together
+# The kernel messages that add, change or clear a cell's outputs; each is charged to the budget.
+OUTPUT_MESSAGES = {"stream", "display_data", "execute_result", "error", "update_display_data", "clear_output"}
+MESSAGE_OVERHEAD_CHARS = 100  # charged per message too: a flood of empty outputs also costs memory and time
 SEED_TARGET = {}  # the channel keras.utils.set_random_seed also seeds (see referee.install_seed_forwarding)
 
 
@@ -81,6 +85,52 @@ class RemoveDuplicateIds(DeduplicateIds):
         return cell, resources
 
 
+class OutputBudget:
+    """Characters of output the sandboxed cells of one notebook may still produce, per cell and in all."""
+
+    def __init__(self, notebook):
+        self.notebook = notebook
+        self.total, self.per_cell, self.exhausted = 0, {}, set()
+
+    def left(self, cell_index):
+        if cell_index in self.exhausted:
+            return 0
+        return max(0, min(OUTPUT_CAP_CHARS - self.per_cell.get(cell_index, 0), NOTEBOOK_OUTPUT_CAP_CHARS - self.total))
+
+    def charge(self, cell_index, chars):
+        self.total += chars
+        self.per_cell[cell_index] = self.per_cell.get(cell_index, 0) + chars
+
+    def exhaust(self, cell_index):
+        self.exhausted.add(cell_index)
+
+    def why(self, cell_index):
+        """Which limit the cell ran into, while it still has some of the budget left."""
+        if OUTPUT_CAP_CHARS - self.per_cell.get(cell_index, 0) <= NOTEBOOK_OUTPUT_CAP_CHARS - self.total:
+            return f"this cell printed more than {OUTPUT_CAP_CHARS:,} characters"
+        return f"the notebook's cells printed more than {NOTEBOOK_OUTPUT_CAP_CHARS:,} characters together"
+
+
+def _content_chars(content):
+    """Characters of text in a message's content (all strings, keys too), plus the per-message overhead.
+
+    Walked without recursion: the content is the kernel's JSON, which the student's code chooses.
+    """
+    chars, pending = MESSAGE_OVERHEAD_CHARS, [content]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, (str, bytes)):
+            chars += len(value)
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            pending.extend(value)
+        else:
+            chars += 1
+    return chars
+
+
 def _note(text):
     return NotebookNode(output_type="error", ename="NotRun", evalue=text, traceback=[f"NotRun: {text}"])
 
@@ -100,19 +150,44 @@ class IsolatedExecute(Execute):
         self.km = SandboxedKernelManager(self._folder, self._run_dir, self._limits, sandbox_uid=self.sandbox_uid)
         return self.km
 
-    def output(self, outs, msg, display_id, cell_index):
-        """Keep at most OUTPUT_CAP_CHARS of a cell's output in memory, however much it prints."""
-        size = sum(len(str(o.get("text", ""))) + len(str(o.get("data", ""))) for o in outs)
-        content = msg.get("content", {})
-        if size + len(str(content.get("text", ""))) + len(str(content.get("data", ""))) > OUTPUT_CAP_CHARS:
-            if size < OUTPUT_CAP_CHARS and isinstance(content.get("text"), str):  # one huge print: keep its start
-                content["text"] = content["text"][:OUTPUT_CAP_CHARS - size]
-                super().output(outs, msg, display_id, cell_index)
-            if not outs or outs[-1].get("ename") != "OutputLimit":
-                outs.append(NotebookNode(output_type="error", ename="OutputLimit",
-                                         evalue="this cell printed too much; the rest was dropped", traceback=[]))
+    # Widgets are not graded: their comm messages are dropped (see process_message), and none of
+    # their state is kept, which nbclient would otherwise hold and write into the notebook.
+    store_widget_state = Bool(False, help="Keep Jupyter widgets' state (never while grading)").tag(config=True)
+
+    def process_message(self, msg, cell, cell_index):
+        """nbclient's handling of a kernel message, with every output charged to the output budget.
+
+        nbclient routes messages past `output()`: update_display_data rewrites earlier outputs in
+        place, clear_output empties them, and comm messages feed widget state and Output widgets
+        (which capture outputs through their own hook). Charging here, where every message of the
+        cell arrives, leaves no way around the budget; a cleared output stays charged.
+        """
+        msg_type = msg["msg_type"]
+        if msg_type.startswith("comm"):
             return None
-        return super().output(outs, msg, display_id, cell_index)
+        if msg_type not in OUTPUT_MESSAGES:
+            return super().process_message(msg, cell, cell_index)
+        budget = self._output_budget()
+        size, left = _content_chars(msg.get("content", {})), budget.left(cell_index)
+        if size <= left:
+            budget.charge(cell_index, size)
+            return super().process_message(msg, cell, cell_index)
+        output, why = None, budget.why(cell_index)
+        text = msg.get("content", {}).get("text")
+        if msg_type == "stream" and isinstance(text, str) and left > MESSAGE_OVERHEAD_CHARS:
+            msg["content"]["text"] = text[:left - MESSAGE_OVERHEAD_CHARS]  # one huge print: keep its start
+            budget.charge(cell_index, left)
+            output = super().process_message(msg, cell, cell_index)
+        budget.exhaust(cell_index)
+        if not (cell.outputs and cell.outputs[-1].get("ename") == "OutputLimit"):
+            cell.outputs.append(NotebookNode(output_type="error", ename="OutputLimit", traceback=[],
+                                             evalue=why + "; the rest was dropped"))
+        return output
+
+    def _output_budget(self):
+        if getattr(self, "_budget", None) is None or self._budget.notebook is not self.nb:
+            self._budget = OutputBudget(self.nb)
+        return self._budget
 
     def preprocess(self, nb, resources):
         # Nothing in the sandbox outlives the notebook: kill the kernel instead of waiting for it to exit.
