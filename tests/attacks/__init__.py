@@ -616,8 +616,9 @@ NEW_ATTACKS = {
         "opens a widget comm whose state is 100 MB: nbclient keeps widget state in the notebook's metadata",
         code('''
             from comm import create_comm
-            create_comm(target_name="jupyter.widget", data={"state": {"_model_module": "flood", "_model_module_version": "1.0.0", "_model_name": "Flood",
-                                                                "value": "x" * 100_000_000}})
+            state = {"_model_module": "flood", "_model_module_version": "1.0.0", "_model_name": "Flood",
+                     "value": "x" * 100_000_000}
+            create_comm(target_name="jupyter.widget", data={"state": state})
         ''')),
     # 8. What the hidden tests call the student's functions with, printed after the tests: feedback shows it.
     "records_hidden_inputs": Attack(
