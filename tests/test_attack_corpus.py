@@ -475,7 +475,8 @@ def test_defended_many_files_stay_in_the_scratch_folder(defended):
 
 @pytest.mark.parametrize("name", FLOODS)
 def test_defended_floods_stay_within_the_output_budget(defended, name):
-    assert (defended["attacks"][name]["notebook_bytes"] or 0) < 3_000_000, defended["attacks"][name]
+    size = defended["attacks"][name]["notebook_bytes"]
+    assert size is not None and size < 3_000_000, defended["attacks"][name]
 
 
 def test_defended_shadowed_launcher_does_not_run(defended):

@@ -598,7 +598,7 @@ NEW_ATTACKS = {
                 GIANT = '{"ok": {"result": [' + "[]," * 25_000_000 + '[]], "args": [], "kwargs": {}}}'
                 handle_before, sent = agent.handle, []
                 def handle(request_text):
-                    if '"op": "call"' in request_text and not sent:
+                    if '"call"' in request_text and not sent:  # wire encodes dicts as [key, value] lists
                         sent.append(True)
                         return GIANT
                     return handle_before(request_text)
