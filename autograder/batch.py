@@ -48,6 +48,10 @@ SUSPICIOUS = {
     r"\bctypes\b|\bgc\.get_objects\b|\bsys\._getframe\b|\binspect\.stack\b|\bsignal\.": "reaches into the interpreter",
     r"\bsubprocess\b|\bos\.system\b|\bos\.fork\b|\bmultiprocessing\b|\bsocket\b": "starts processes or opens sockets",
     r"gradebook|nbgrader_config|\.\./|/source/|/submitted/|/release/": "looks for the course's files (gradebook, source, others' work)",
+    r"\bsymlink\b|\bsymlink_to\b|\bhardlink_to\b|\bos\.link\b|\bmkfifo\b|\bmknod\b": "makes symbolic links or special files (FIFOs, devices)",
+    r"\bmemfd_create\b|\bMFD_[A-Z]": "holds memory in memory files (memfd_create)",
+    r"\bmount\b|\bumount\b|\bMS_REMOUNT\b|\bunshare\b|\bsetns\b|\bpivot_root\b": "mounts file systems or changes namespaces",
+    r"_grading_agent": "tampers with the grader's agent (_grading_agent)",
 }
 
 

