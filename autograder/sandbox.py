@@ -108,9 +108,14 @@ def _remove_copy(holder, owner_pid):
         shutil.rmtree(holder, ignore_errors=True)
 
 
-def outside_uid(sandbox_uid=NOBODY):
-    """The uid bwrap runs as on the host: `sandbox_uid` when grading as root, else the grader's own."""
-    return sandbox_uid if os.geteuid() == 0 else os.geteuid()
+def grading_as_root():
+    return os.geteuid() == 0
+
+
+def kernel_uid(sandbox_uid=NOBODY):
+    """The host uid the student's code runs as: `sandbox_uid` when grading as root, else the grader's own
+    (bwrap's user namespace then names it NOBODY inside)."""
+    return sandbox_uid if grading_as_root() else os.geteuid()
 
 
 def _can(mode_bits, info, uid, gid, wanted):
@@ -122,11 +127,12 @@ def _can(mode_bits, info, uid, gid, wanted):
     return (mode_bits >> shift) & wanted == wanted
 
 
-def check_readable(paths, uid, gid):
-    """Raise SandboxUnavailable naming the first of `paths` (or folder above it) that `uid` cannot read."""
+def check_readable(paths, uid, gid, parents=True):
+    """Raise SandboxUnavailable naming the first of `paths` (or, with `parents`, folder above it) that
+    `uid` cannot read."""
     for path in paths:
         path = Path(path)
-        for folder in [*reversed(path.parents), path]:
+        for folder in [*reversed(path.parents), path] if parents else [path]:
             info = os.stat(folder)
             wanted = 5 if folder == path and stat.S_ISDIR(info.st_mode) else 4 if folder == path else 1
             allowed = _can(info.st_mode, info, uid, gid, wanted)
@@ -173,30 +179,55 @@ def scratch_folder(folder):
 
 
 def bwrap_command(folder, run_dir, limits, entries=()):
-    """The bwrap arguments: an unprivileged sandbox whose writable folders are size-limited tmpfs
-    mounts, holding copies of `entries` (from scratch_entries(folder)) in its scratch folder."""
+    """The bwrap arguments: a sandbox whose writable folders are size-limited tmpfs mounts, holding
+    copies of `entries` (from scratch_entries(folder)) in its scratch folder. Run by an unprivileged
+    grader, bwrap's user namespace names it NOBODY and drops every capability. Run by root, bwrap
+    sets up the mounts as root (it can reach Python under /root, say) and `drop_privileges` follows."""
     size = str(limits.writable_mb * 2**20)
-    command = [bwrap_path(), "--unshare-all", "--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY),
-               "--cap-drop", "ALL", "--disable-userns", "--die-with-parent", "--new-session",
-               "--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--size", size, "--tmpfs", "/tmp"]
+    # As root the tmpfs folders belong to root: open them to the unprivileged uid (sticky /tmp, as usual).
+    shared, scratch_perms, file_perms = (["--perms", "1777"], ["--perms", "0777"], ["--perms", "0666"]) \
+        if grading_as_root() else ([], [], [])
+    # Every namespace of --unshare-all, which as root would also try a user namespace mapping only root.
+    namespaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    if not grading_as_root():
+        namespaces += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY), "--cap-drop", "ALL", "--disable-userns"]
+    command = [bwrap_path(), *namespaces, "--die-with-parent", "--new-session",
+               "--proc", "/proc", "--dev", "/dev", *shared, "--size", size, "--tmpfs", "/dev/shm",
+               *shared, "--size", size, "--tmpfs", "/tmp"]
     for link, target in (("/bin", "usr/bin"), ("/lib", "usr/lib"), ("/lib64", "usr/lib64"), ("/sbin", "usr/sbin")):
         if Path(link).is_symlink():
             command += ["--symlink", target, link]
         elif Path(link).exists():
             command += ["--ro-bind", link, link]
+    scratch = scratch_folder(folder)
+    # bwrap run by root makes the folders above a mount 0700: the unprivileged uid could not get through.
+    destinations = [*_read_only_roots(), rnncourse_folder(), scratch, socket_folder(run_dir)]
+    for parent in sorted({str(p) for d in destinations for p in Path(d).parents if str(p) != "/"}):
+        command += ["--perms", "0755", "--dir", parent]
     for root in _read_only_roots():
         command += ["--ro-bind", root, root]
     command += ["--ro-bind", str(private_rnncourse()), str(rnncourse_folder())]
-    scratch = scratch_folder(folder)
-    command += ["--size", size, "--tmpfs", scratch]
+    command += [*scratch_perms, "--size", size, "--tmpfs", scratch]
     for relative, fd in entries:
         destination = str(Path(scratch) / relative)
-        command += ["--dir", destination] if fd is None else ["--file", str(fd), destination]
+        command += [*scratch_perms, "--dir", destination] if fd is None else [*file_perms, "--file", str(fd), destination]
     # The kernel's sockets are its only folder on the host's disk; it reads its connection file.
     command += ["--bind", str(socket_folder(run_dir)), str(socket_folder(run_dir)),
                 "--ro-bind", str(Path(run_dir) / "kernel.json"), str(Path(run_dir) / "kernel.json"),
                 "--remount-ro", "/", "--chdir", scratch]
     return command
+
+
+def drop_privileges(uid):
+    """What runs first inside a sandbox that root set up: become `uid` (a real, unprivileged host uid),
+    with no supplementary groups, no capabilities left to regain and no way to gain privileges by exec.
+    util-linux's setpriv does exactly this; bwrap cannot, since its --uid needs a user namespace, whose
+    uid would map back to root on the host."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        raise SandboxUnavailable("grading as root needs util-linux's setpriv (`sudo apt-get install util-linux`)")
+    return [setpriv, "--reuid", str(uid), "--regid", str(uid), "--clear-groups", "--inh-caps=-all",
+            "--ambient-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
 
 
 def socket_folder(run_dir):
@@ -212,18 +243,14 @@ def kernel_environment(folder, threads=1):
             "NBGRADER_EXECUTION": "autograde", "PYTHONHASHSEED": "0"}
 
 
-def _enter_sandbox(limit_bytes, cgroup_procs, uid):
-    """Run in the child between fork and exec of bwrap: into the memory cgroup (needs root, so
-    first), a cap on file size, no core dumps, then (as root) down to the unprivileged `uid`."""
+def _enter_sandbox(limit_bytes, cgroup_procs):
+    """Run in the child between fork and exec of bwrap: into the memory cgroup, a cap on file size,
+    no core dumps."""
     import resource
     if cgroup_procs:
         cgroups.enter(cgroup_procs)
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if os.geteuid() == 0:
-        os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)
 
 
 class SandboxedKernelManager(KernelManager):
@@ -236,12 +263,12 @@ class SandboxedKernelManager(KernelManager):
         super().__init__(kernel_name="python3", transport="ipc", ip=str(socket_folder(run_dir) / "kernel"),
                          connection_file=str(Path(run_dir) / "kernel.json"), **kwargs)
         self._folder, self._run_dir, self._limits = folder, run_dir, limits
-        self._uid = outside_uid(sandbox_uid)
+        self._uid = kernel_uid(sandbox_uid)
         self.cgroup = None
-        check_readable([*_read_only_roots(), private_rnncourse()], self._uid, self._uid)
+        # As root, bwrap binds the folders as root: the kernel's uid needs only the folders themselves.
+        check_readable([*_read_only_roots(), private_rnncourse()], self._uid, self._uid, parents=not grading_as_root())
         socket_folder(run_dir).mkdir(mode=0o700, exist_ok=True)
-        if os.geteuid() == 0:  # bwrap runs as self._uid: it must reach run_dir and own the socket folder
-            os.chmod(run_dir, 0o711)
+        if grading_as_root():  # the kernel, as self._uid, owns its socket folder
             os.chown(socket_folder(run_dir), self._uid, self._uid)
 
     @property
@@ -256,18 +283,19 @@ class SandboxedKernelManager(KernelManager):
                           interrupt_mode="message", env=kernel_environment(self._folder, self._limits.threads))
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
-        if os.geteuid() == 0:  # jupyter_client wrote it 0600; the bind into the sandbox is read-only
+        if grading_as_root():  # jupyter_client wrote it 0600; the bind into the sandbox is read-only
             os.chown(self.connection_file, self._uid, self._uid)
         self.cgroup = cgroups.MemoryCgroup.create(self._limits.memory_mb)
         entries = scratch_entries(self._folder, self._limits.writable_mb * 2**20)
         fds = [fd for _, fd in entries if fd is not None]
         limit, procs = self._limits.file_mb * 2**20, self.cgroup.procs if self.cgroup else None
-        kw["preexec_fn"] = lambda: _enter_sandbox(limit, procs, self._uid)
+        kw["preexec_fn"] = lambda: _enter_sandbox(limit, procs)
         kw["pass_fds"] = fds
         # The kernel's own console (banner, crashes) goes to a log beside its sockets, not the grader's terminal.
         kw["stdout"] = kw["stderr"] = open(Path(self._run_dir) / "kernel.log", "ab")
         try:
-            command = bwrap_command(self._folder, self._run_dir, self._limits, entries) + list(kernel_cmd)
+            command = bwrap_command(self._folder, self._run_dir, self._limits, entries)
+            command += (drop_privileges(self._uid) if grading_as_root() else []) + list(kernel_cmd)
             return await super()._async_launch_kernel(command, **kw)
         finally:
             for fd in fds:

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import pytest
 
 from autograder.sandbox import Limits, SandboxedKernelManager, Watchdog, rnncourse_folder, scratch_folder
@@ -28,6 +29,15 @@ class Run:
     text: str            # what the code printed, and the error it raised
     alive: bool          # whether the kernel still ran afterwards
     reason: str | None   # the watchdog's reason for killing it
+    host_uids: set       # real uids, on the host, of the sandbox's processes other than bwrap's own
+
+
+def _host_uids(pid):
+    try:
+        tree = psutil.Process(pid).children(recursive=True)
+        return {p.uids().real for p in tree if p.name() != "bwrap"}
+    except psutil.Error:
+        return set()
 
 
 async def _run(folder, code, limits, timeout):
@@ -58,7 +68,8 @@ async def _run(folder, code, limits, timeout):
                 elif message["msg_type"] == "status" and content["execution_state"] == "idle":
                     break
             await asyncio.sleep(0.3)  # the watchdog's next look
-            return Run("".join(printed), await km._async_is_alive(), watchdog.reason)
+            uids = _host_uids(km.provisioner.process.pid)
+            return Run("".join(printed), await km._async_is_alive(), watchdog.reason, uids)
         finally:
             watchdog.stop()
             client.stop_channels()
@@ -84,6 +95,8 @@ def test_kernel_runs_as_nobody_without_capabilities(submission):
     result = run(submission, "import os\n"
                              "print(os.getuid(), os.getgid(), open('/proc/self/status').read().split('CapEff:')[1].split()[0])")
     assert result.text.split() == ["65534", "65534", "0000000000000000"], result
+    # Outside too: as root, the kernel is uid 65534 on the host (not root mapped to 65534 inside).
+    assert result.host_uids == {65534 if os.geteuid() == 0 else os.geteuid()}, result
 
 
 def test_rnncourse_cannot_be_remounted_read_write(submission):
@@ -168,6 +181,20 @@ def test_a_memfd_left_unmapped_counts_against_the_memory_limit(submission):
     assert result.reason.startswith(f"used more than the memory limit of {limits.memory_mb} MB"), result
 
 
+def _with_python_reachable(command):
+    """`command`, run where an ordinary user can reach this Python. Installed under /root (pyenv on
+    this course's CI machines), it cannot: then the command runs in a private mount namespace where
+    the closed folder is an open tmpfs holding only a bind of the folder below it on Python's path."""
+    closed = next((folder for folder in reversed(Path(sys.base_prefix).parents)
+                   if folder != Path("/") and not os.stat(folder).st_mode & 0o001), None)
+    if closed is None:
+        return command
+    below = closed / Path(sys.base_prefix).relative_to(closed).parts[0]
+    script = ('set -e; keep=$(mktemp -d); mount --bind "$1" "$keep"; mount -t tmpfs -o mode=0755 none "$2"; '
+              'mkdir -p "$1"; mount --bind "$keep" "$1"; shift 2; exec "$@"')
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(below), str(closed), *command]
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="already an ordinary user")
 def test_as_an_ordinary_user():
     """The grader run as an ordinary uid: no cgroup (the watchdog counts memfds), bwrap as that uid."""
@@ -179,7 +206,7 @@ def test_as_an_ordinary_user():
                "-o", "addopts=", "-p", "no:cacheprovider", "-q", "--basetemp", str(home / "pytest")]
     assert shutil.which("setpriv"), "setpriv (util-linux) runs the tests as an ordinary user"
     try:
-        done = subprocess.run(command, capture_output=True, text=True, env=environment, cwd=Path(__file__).parent.parent)
+        done = subprocess.run(_with_python_reachable(command), capture_output=True, text=True, env=environment, cwd=Path(__file__).parent.parent)
     finally:
         shutil.rmtree(home, ignore_errors=True)
     assert done.returncode == 0 and "3 passed" in done.stdout, done.stdout + done.stderr
