@@ -493,7 +493,8 @@ class Watchdog:
             memory_mb = shared_once + files_mb
         self.peak_mb = max(self.peak_mb, memory_mb)
         if memory_mb > self.limits.memory_mb:
-            self._kill(processes, memory_reason + (f" ({tmp_mb:.0f} MB of it in files written to /tmp)" if tmp_mb > 100 else "")
+            self._kill(processes, memory_reason + (f" ({tmp_mb:.0f} MB of it in files, which the sandbox keeps in memory)"
+                                                   if tmp_mb > 100 else "")
                        + (f" ({memfd_mb:.0f} MB of it in memfds)" if memfd_mb > 100 else ""))
         elif time.monotonic() - self._started > self.limits.wall_seconds:
             self._kill(processes, f"ran longer than the notebook's limit of {self.limits.wall_seconds} s")

@@ -10,6 +10,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -263,3 +264,17 @@ class Notebook:
     def close_dialog(self):
         self.dialogs().first.locator("button.jp-mod-accept").click()
         self.dialogs().first.wait_for(state="detached")
+
+
+def with_python_reachable(command):
+    """`command`, run where an ordinary user can reach this Python. Installed under /root (pyenv on
+    this course's CI machines), it cannot: then the command runs in a private mount namespace where
+    the closed folder is an open tmpfs holding only a bind of the folder below it on Python's path."""
+    closed = next((folder for folder in reversed(Path(sys.base_prefix).parents)
+                   if folder != Path("/") and not os.stat(folder).st_mode & 0o001), None)
+    if closed is None:
+        return command
+    below = closed / Path(sys.base_prefix).relative_to(closed).parts[0]
+    script = ('set -e; keep=$(mktemp -d); mount --bind "$1" "$keep"; mount -t tmpfs -o mode=0755 none "$2"; '
+              'mkdir -p "$1"; mount --bind "$keep" "$1"; shift 2; exec "$@"')
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(below), str(closed), *command]

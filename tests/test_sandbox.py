@@ -18,6 +18,7 @@ import psutil
 import pytest
 
 from autograder.sandbox import Limits, SandboxedKernelManager, Watchdog, rnncourse_folder, scratch_folder
+from course_lab import with_python_reachable
 
 pytestmark = [pytest.mark.sandbox]
 
@@ -181,20 +182,6 @@ def test_a_memfd_left_unmapped_counts_against_the_memory_limit(submission):
     assert result.reason.startswith(f"used more than the memory limit of {limits.memory_mb} MB"), result
 
 
-def _with_python_reachable(command):
-    """`command`, run where an ordinary user can reach this Python. Installed under /root (pyenv on
-    this course's CI machines), it cannot: then the command runs in a private mount namespace where
-    the closed folder is an open tmpfs holding only a bind of the folder below it on Python's path."""
-    closed = next((folder for folder in reversed(Path(sys.base_prefix).parents)
-                   if folder != Path("/") and not os.stat(folder).st_mode & 0o001), None)
-    if closed is None:
-        return command
-    below = closed / Path(sys.base_prefix).relative_to(closed).parts[0]
-    script = ('set -e; keep=$(mktemp -d); mount --bind "$1" "$keep"; mount -t tmpfs -o mode=0755 none "$2"; '
-              'mkdir -p "$1"; mount --bind "$keep" "$1"; shift 2; exec "$@"')
-    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(below), str(closed), *command]
-
-
 @pytest.mark.skipif(os.geteuid() != 0, reason="already an ordinary user")
 def test_as_an_ordinary_user():
     """The grader run as an ordinary uid: no cgroup (the watchdog counts memfds), bwrap as that uid."""
@@ -206,7 +193,7 @@ def test_as_an_ordinary_user():
                "-o", "addopts=", "-p", "no:cacheprovider", "-q", "--basetemp", str(home / "pytest")]
     assert shutil.which("setpriv"), "setpriv (util-linux) runs the tests as an ordinary user"
     try:
-        done = subprocess.run(_with_python_reachable(command), capture_output=True, text=True, env=environment, cwd=Path(__file__).parent.parent)
+        done = subprocess.run(with_python_reachable(command), capture_output=True, text=True, env=environment, cwd=Path(__file__).parent.parent)
     finally:
         shutil.rmtree(home, ignore_errors=True)
     assert done.returncode == 0 and "3 passed" in done.stdout, done.stdout + done.stderr

@@ -262,7 +262,8 @@ ATTACKS = {
                 evidence["gradebook_cells"] = db.execute("select source from source_cell").fetchall()
             except Exception as error:
                 evidence["gradebook_cells"] = type(error).__name__
-            evidence["visible"] = sorted(glob.glob("__COURSE__/**", recursive=True))
+            # glob("missing/**") answers ["missing/"]: keep only what exists.
+            evidence["visible"] = sorted(p for p in glob.glob("__COURSE__/**", recursive=True) if os.path.exists(p))
             evidence["visible_repo"] = sorted(glob.glob("__REPO__/*"))
             print("EVIDENCE " + json.dumps(evidence))
         '''),
