@@ -49,7 +49,7 @@ class RemoteObject:
     An array-like answers its shape, dtype, length, items and np.asarray() from ONE array fetched
     once: separate requests could disagree (a shape of (N, H) and an empty array).
     """
-    __slots__ = ("_channel", "_key", "_types", "_name", "_params", "_array")
+    __slots__ = ("_channel", "_key", "_types", "_name", "_params", "_array", "changed_in_place")
 
     def __init__(self, channel, record):
         self._channel, self._key = channel, record["__ref__"]
@@ -59,6 +59,9 @@ class RemoteObject:
         self._params = [p if isinstance(p, str) and p.isidentifier() else None
                         for p in (params if isinstance(params, list) else [])]
         self._array = _NOT_FETCHED
+        # Set by a call that wrote into its arguments in the sandbox (whose copies the tests never see):
+        # rnncourse.checks.call raises it, so a test fails for it exactly where it would in a local run.
+        self.changed_in_place = None
 
     def _ask(self, op, **fields):
         return self._channel.request({"op": op, "target": self._key, **fields})
@@ -81,8 +84,7 @@ class RemoteObject:
         if not isinstance(answer, dict) or "result" not in answer:
             raise StudentKernelError("the student's kernel sent a malformed answer")
         changed = answer.get("changed")
-        if changed:
-            raise AssertionError(self._in_place_message(changed, args, kwargs))
+        self.changed_in_place = self._in_place_message(changed, args, kwargs) if changed else None
         return answer["result"]
 
     def _in_place_message(self, changed, args, kwargs):

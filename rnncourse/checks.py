@@ -135,6 +135,10 @@ def call(function, *args):
             f"(.., K) array with a (K, ..) one, and that arrays you combine have matching shapes "
             f"(a reduction such as z.max(axis=-1) drops that axis unless you pass keepdims=True)."
         ) from None
+    # Graded in the sandbox, the function wrote into the sandbox's copies; the grader's proxy says so.
+    changed_remotely = getattr(function, "changed_in_place", None)
+    if isinstance(changed_remotely, str):
+        raise AssertionError(changed_remotely)
     for index, (arg, copy) in enumerate(zip(args, before)):
         if not _same_arrays(arg, copy):
             name = _parameter_names(function, len(args))[index]

@@ -148,21 +148,30 @@ def in_place_student_functions():
     return scale, restore
 
 
-def test_an_argument_changed_in_place_fails_the_call_and_never_reaches_the_test():
+def test_an_argument_changed_in_place_fails_checks_call_as_locally_and_never_reaches_the_test():
     channel = InProcessAgent()
     scale, _ = in_place_student_functions()
     x = np.arange(4.0)
     with pytest.raises(AssertionError) as raised:
-        channel.remote(scale)(x, 3.0)
+        checks.call(channel.remote(scale), x, 3.0)
     assert np.array_equal(x, np.arange(4.0))  # the test's own array, untouched
     with pytest.raises(AssertionError) as locally:  # the course's own check, on the same function
         checks.call(scale, np.arange(4.0), 3.0)
     assert str(raised.value) == str(locally.value)
     assert "scale changed its argument x in place: compute new arrays" in str(raised.value)
+
+
+def test_a_direct_call_that_changes_an_argument_fails_nothing_but_keeps_the_tests_arrays():
+    """As in a local run, only checks.call fails for it: a test that calls directly is not charged twice."""
+    channel = InProcessAgent()
+    scale, _ = in_place_student_functions()
     grads = [np.ones(2), np.ones(3)]
-    with pytest.raises(AssertionError, match="scale changed its argument x in place"):
-        channel.remote(scale)(x=grads[1], factor=2.0)
+    remote = channel.remote(scale)
+    assert np.array_equal(remote(x=grads[1], factor=2.0), 2 * np.ones(3))
     assert np.array_equal(grads[1], np.ones(3))
+    assert "scale changed its argument x in place" in remote.changed_in_place
+    remote(x=np.ones(2), factor=1.0)  # the next call that writes nothing clears it
+    assert remote.changed_in_place is None
 
 
 def test_parameter_names_from_the_student_kernel_are_used_only_if_they_are_identifiers():
@@ -170,7 +179,7 @@ def test_parameter_names_from_the_student_kernel_are_used_only_if_they_are_ident
     scale, _ = in_place_student_functions()
     forged = channel.remote(scale, params=["x = __import__('os')", "factor"])
     with pytest.raises(AssertionError, match="scale changed its argument number 1 in place"):
-        forged(np.arange(4.0), 3.0)
+        checks.call(forged, np.arange(4.0), 3.0)
 
 
 def test_an_argument_changed_and_restored_is_not_a_change():
