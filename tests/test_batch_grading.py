@@ -189,12 +189,13 @@ def bad_submissions():
         "bad-fork-bomb": (notebook(lambda: crash_after_step("import os\nwhile True:\n    os.fork()\n")), STEP_POINTS),
         "bad-memory-bomb": (notebook(lambda: crash_after_step(
             "import numpy as np\nhog = np.ones(3 * 2**30 // 8)  # 3 GB\n")), STEP_POINTS),
-        # Files in the sandbox live in memory (tmpfs) that no process's RSS shows. Each folder holds at
-        # most 512 MB (Limits.writable_mb); 450 MB in each of three is more than the memory limit.
+        # Files in the sandbox live in memory (tmpfs) that no process's RSS shows. A file holds at most
+        # 256 MB (Limits.file_mb), a folder 512 MB (Limits.writable_mb): 2 x 225 MB in each of three
+        # folders is more than the memory limit.
         "bad-tmp-files": (notebook(lambda: crash_after_step(
-            "block = b'x' * 2**20\nfor folder in ('/tmp', '/dev/shm', '.'):\n"
-            "    with open(f'{folder}/big', 'wb') as f:\n        for _ in range(450):\n            f.write(block)\n")),
-            STEP_POINTS),
+            "block = b'x' * 2**20\nfor folder in ('/tmp', '/dev/shm', '.'):\n    for i in range(2):\n"
+            "        with open(f'{folder}/big{i}', 'wb') as f:\n            for _ in range(225):\n"
+            "                f.write(block)\n")), STEP_POINTS),
     }
 
 
