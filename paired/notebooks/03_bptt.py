@@ -14,9 +14,10 @@
 # - what BPTT costs in time and memory, and how truncated BPTT bounds the cost;
 # - a first look at how the gradient that reaches early steps shrinks (unit 06 goes further).
 #
-# **Prerequisites.** Unit 02 (the forward pass and its cache), the chain rule, NumPy's matrix product `@`.
+# **Prerequisites.** Unit 02 (the forward pass), the chain rule, NumPy's matrix product `@`.
 #
-# This unit's assignment asks you to write these pieces yourself and to train a small character model with them.
+# Here you derive the gradients on paper, and TensorFlow's automatic differentiation computes them, so that every step of the derivation can be checked against numbers.
+# In this unit's assignment you write the backward pass yourself in NumPy, check it, and train a small character model with it.
 
 # %% [markdown]
 # Run the next cell first.
@@ -25,10 +26,11 @@
 # %%
 import rnncourse  # first: keeps TensorFlow's C++ log lines off stderr
 import time
-import tracemalloc
+import weakref
 import numpy as np
 import matplotlib.pyplot as plt
 import tensorflow as tf
+import keras
 from rnncourse import bptt_plots
 
 np.set_printoptions(precision=4, suppress=True)
@@ -42,22 +44,37 @@ np.set_printoptions(precision=4, suppress=True)
 # $$h_t = \tanh(x_t W_{xh} + h_{t-1} W_{hh} + b_h), \qquad t = 0, \dots, T-1,$$
 #
 # starting from $h_{-1}$.
-# Each step keeps a cache of what its backward pass will need.
+# TensorFlow can only differentiate what it saw being computed, so the next cell writes this loop with TensorFlow operations.
+# It returns the list of the states, so that we can ask for the gradient of each one.
 
 # %%
-def rnn_step_forward(x, h_prev, Wx, Wh, b):
-    h_next = np.tanh(x @ Wx + h_prev @ Wh + b)
-    return h_next, (x, h_prev, Wx, Wh, h_next)
-
-
-def rnn_forward(x, h0, Wx, Wh, b):
-    h, cache, h_prev = [], [], h0
+def tf_rnn(x, h0, Wx, Wh, b):
+    """The states [h_0, ..., h_{T-1}], each (N, H), computed with TensorFlow operations."""
+    states, h_t = [], h0
     for t in range(x.shape[1]):
-        h_prev, step_cache = rnn_step_forward(x[:, t], h_prev, Wx, Wh, b)
-        h.append(h_prev)
-        cache.append(step_cache)
-    return np.stack(h, axis=1), cache
+        h_t = tf.tanh(x[:, t] @ Wx + h_t @ Wh + b)
+        states.append(h_t)
+    return states
 
+
+# %% [markdown]
+# Sizes for the rest of the lecture; $D$, $H$ and $N$ differ, so that every gradient's shape tells which array it belongs to.
+# The loop computes exactly what Keras's `SimpleRNN` computes with the same weights (unit 02): `kernel` is $W_{xh}$, `recurrent_kernel` is $W_{hh}$, `bias` is $b_h$.
+
+# %%
+N, T, D, H = 3, 5, 4, 6
+rng = np.random.default_rng(0)
+x = rng.normal(size=(N, T, D))
+h0 = rng.normal(size=(N, H))
+Wx = rng.normal(scale=0.5, size=(D, H))
+Wh = rng.normal(scale=0.5, size=(H, H))
+b = rng.normal(scale=0.1, size=H)
+h = np.stack(tf_rnn(x, h0, Wx, Wh, b), axis=1)          # (N, T, H), float64 like NumPy
+
+keras_rnn = keras.layers.SimpleRNN(H, return_sequences=True, dtype="float64")
+keras_rnn.build((None, None, D))
+keras_rnn.set_weights([Wx, Wh, b])
+print("h:", h.shape, " largest difference from Keras's SimpleRNN:", np.abs(h - keras_rnn(x, initial_state=[h0])).max())
 
 # %% [markdown]
 # Say a loss $L_t$ is computed from each state, and $L = L_0 + L_1 + \dots + L_{T-1}$.
@@ -75,21 +92,40 @@ plt.show()
 #
 # The second term needs $dL/dh_{t+1}$ first, so the gradient is computed backwards, from $t = T-1$ down to $0$, along the red arrows.
 # Every horizontal arrow uses the same $W_{hh}$: we come back to what that means for its gradient in section 3.
-
-# %% [markdown]
-# Sizes for the rest of the lecture; $D$, $H$ and $N$ differ, so a wrong transpose shows up as a shape error.
+#
+# Let us watch it happen.
+# Take random numbers `dh[:, t]` as the gradient of each state through its own loss, $\partial L_t / \partial h_t$, and the loss $L = \sum_t \sum h_t \odot \mathrm{dh}[:, t]$, which has exactly these gradients (in a model they come from the output layer, section 5).
+# A `tf.GradientTape` records the forward pass and then gives the gradient of $L$ with respect to any tensor it computed, here each state $h_t$, through every route.
 
 # %%
-N, T, D, H = 3, 5, 4, 6
-rng = np.random.default_rng(0)
-x = rng.normal(size=(N, T, D))
-h0 = rng.normal(size=(N, H))
-Wx = rng.normal(scale=0.5, size=(D, H))
-Wh = rng.normal(scale=0.5, size=(H, H))
-b = rng.normal(scale=0.1, size=H)
-h, cache = rnn_forward(x, h0, Wx, Wh, b)
-h.shape
+dh = rng.normal(size=(N, T, H))                              # dL_t/dh_t, through the own loss only
+inputs = [tf.constant(a) for a in (x, h0, Wx, Wh, b)]       # float64, like NumPy
+with tf.GradientTape() as tape:
+    tape.watch(inputs)
+    states = tf_rnn(*inputs)
+    loss = tf.reduce_sum(tf.stack(states, axis=1) * dh)
+total = [g.numpy() for g in tape.gradient(loss, states)]     # total[t] = dL/dh_t, every route
+for t in range(T):
+    print(f"t = {t}: |dL_t/dh_t| = {np.linalg.norm(dh[:, t]):.2f}, |dL/dh_t| = {np.linalg.norm(total[t]):.2f}")
 
+
+# %% [markdown]
+# Only at the last step, where no later state exists, is the total gradient the own loss's gradient.
+# Now check the chain rule above at every step: add to `dh[:, t]` what step $t+1$ sends back to $h_t$, which a tape on that single step gives (`output_gradients` is the gradient that arrives at the step's output, $dL/dh_{t+1}$).
+
+# %%
+def sent_back(t, upstream):
+    """(dL/dh_{t+1}) dh_{t+1}/dh_t: what step t+1 sends back to h_t, from a tape on that step alone."""
+    h_t = tf.constant(states[t])
+    with tf.GradientTape() as step_tape:
+        step_tape.watch(h_t)
+        h_next = tf.tanh(x[:, t + 1] @ Wx + h_t @ Wh + b)
+    return step_tape.gradient(h_next, h_t, output_gradients=tf.constant(upstream)).numpy()
+
+for t in reversed(range(T - 1)):
+    two_routes = dh[:, t] + sent_back(t, total[t + 1])
+    print(f"t = {t}: dL/dh_t minus the two routes {np.abs(total[t] - two_routes).max():.1e}, "
+          f"minus dh[:, t] alone {np.abs(total[t] - dh[:, t]).max():.2f}")
 
 # %% [markdown]
 # ## 2. One step backward
@@ -101,7 +137,7 @@ h.shape
 #
 # $$dz = dh_{next} \odot (1 - h_{next}^2),$$
 #
-# an elementwise product; this is why the cache keeps $h_{next}$.
+# an elementwise product; this is why unit 02's cache keeps $h_{next}$.
 #
 # **Through the matrix products.** For $z = x W$, the entry $z_{nj} = \sum_i x_{ni} W_{ij}$, so $\partial L / \partial W_{ij} = \sum_n x_{ni}\, dz_{nj}$ and $\partial L / \partial x_{ni} = \sum_j dz_{nj} W_{ij}$:
 #
@@ -110,202 +146,190 @@ h.shape
 # **Through the bias.** $b$ is added to every row of the batch, so its gradient sums $dz$ over the rows: $db = \sum_n dz_n$.
 #
 # Every gradient has the shape of what it is the gradient of, and there is only one way to multiply the pieces to get that shape: $x^\top dz$ is $(D, N)(N, H) = (D, H)$, the shape of $W_{xh}$.
-
-# %%
-def rnn_step_backward(dh_next, cache):
-    x, h_prev, Wx, Wh, h_next = cache
-    dz = dh_next * (1 - h_next ** 2)            # (N, H)
-    return dz @ Wx.T, dz @ Wh.T, x.T @ dz, h_prev.T @ dz, dz.sum(axis=0)
-
+#
+# ### What the tape computes for one step
+#
+# A tape needs a scalar loss whose gradient with respect to $h_{next}$ is a given `dh_next`: the loss $L = \sum h_{next} \odot dh_{next}$ is such a loss, since $\partial L / \partial h_{next} = dh_{next}$.
+# Its five gradients have the shapes of the five inputs:
 
 # %%
 dh_next = rng.normal(size=(N, H))
-step_grads = rnn_step_backward(dh_next, cache[0])
-[g.shape for g in step_grads]   # dx (N, D), dh_prev (N, H), dWx (D, H), dWh (H, H), db (H,)
+step_inputs = [tf.constant(a) for a in (x[:, 0], h0, Wx, Wh, b)]
+with tf.GradientTape() as tape:
+    tape.watch(step_inputs)
+    x_0, h_prev, Wx_tf, Wh_tf, b_tf = step_inputs
+    z = x_0 @ Wx_tf + h_prev @ Wh_tf + b_tf
+    h_next = tf.tanh(z)
+    step_loss = tf.reduce_sum(h_next * dh_next)
+step_grads = tape.gradient(step_loss, step_inputs)
+for name, value, grad in zip(["x", "h_prev", "Wx", "Wh", "b"], step_inputs, step_grads):
+    print(f"d{name:7s} {str(tuple(grad.shape)):8s}   {name:7s} {tuple(value.shape)}")
 
 # %% [markdown]
-# ### Checking with `tf.GradientTape`
-#
-# TensorFlow differentiates automatically, so it can check us.
-# It needs a scalar loss whose gradient with respect to $h_{next}$ is our `dh_next`: the loss $L = \sum h_{next} \odot dh_{next}$ is such a loss, since $\partial L / \partial h_{next} = dh_{next}$.
+# Two claims of the derivation, checked with TensorFlow.
+# **Through the tanh:** the Jacobian of one example's $h_{next}$ with respect to its $z$ is diagonal, with $1 - h_{next}^2$ on the diagonal.
 
 # %%
-inputs = [tf.constant(a) for a in (x[:, 0], h0, Wx, Wh, b)]   # float64, like NumPy
+z_row = tf.constant(z[0])                         # the first example's z, (H,)
 with tf.GradientTape() as tape:
-    tape.watch(inputs)
-    x0, h_prev, Wx_tf, Wh_tf, b_tf = inputs
-    loss = tf.reduce_sum(tf.tanh(x0 @ Wx_tf + h_prev @ Wh_tf + b_tf) * dh_next)
-tape_grads = tape.gradient(loss, inputs)
-for name, ours, theirs in zip(["dx", "dh_prev", "dWx", "dWh", "db"], step_grads, tape_grads):
-    print(f"{name:8s} largest difference {np.abs(ours - theirs.numpy()).max():.1e}")
+    tape.watch(z_row)
+    h_row = tf.tanh(z_row)
+jacobian = tape.jacobian(h_row, z_row).numpy()   # (H, H): entry (i, j) is d h_i / d z_j
+print("largest entry off the diagonal:", np.abs(jacobian - np.diag(np.diag(jacobian))).max())
+print("diagonal minus (1 - h**2):     ", np.abs(np.diag(jacobian) - (1 - h_row.numpy() ** 2)).max())
 
+
+# %% [markdown]
+# **Over the batch:** every example uses the same $W_{xh}$, $W_{hh}$ and $b$, so the batch's gradients are the sums of each example's gradients.
+# Compute them for the whole batch, then for one example at a time:
+
+# %%
+def step_weight_gradients(rows):
+    """The tape's dWx, dWh, db of one step, for the examples `rows` of the batch only."""
+    weights = [tf.constant(a) for a in (Wx, Wh, b)]
+    with tf.GradientTape() as tape:
+        tape.watch(weights)
+        h_next = tf.tanh(x[rows, 0] @ weights[0] + h0[rows] @ weights[1] + weights[2])
+        loss = tf.reduce_sum(h_next * dh_next[rows])
+    return [g.numpy() for g in tape.gradient(loss, weights)]
+
+whole_batch = step_weight_gradients(slice(None))
+each_example = [step_weight_gradients([n]) for n in range(N)]
+for i, name in enumerate(["dWx", "dWh", "db"]):
+    summed = sum(grads[i] for grads in each_example)
+    print(f"{name}: whole batch minus the sum over the examples {np.abs(whole_batch[i] - summed).max():.1e}")
 
 # %% [markdown]
 # The differences are at the level of float64 rounding, about $10^{-16}$.
 #
 # ## 3. Through time: the gradients of shared weights are sums
 #
-# Now a whole sequence.
-# Let `dh[:, t]` be $\partial L_t / \partial h_t$, the upstream gradient of each state through its own loss only (here random numbers; in a model it comes from the output layer, section 5).
-# Going backwards, step $t$ receives `dh[:, t]` plus the `dh_prev` that step $t+1$ passed back: the two routes of section 1.
-
-# %%
-def rnn_backward(dh, cache):
-    N, T, H = dh.shape
-    dx = np.zeros((N, T, cache[0][2].shape[0]))
-    dWx, dWh, db = 0, 0, 0
-    dh_prev = np.zeros((N, H))                  # nothing comes back from step T
-    for t in reversed(range(T)):
-        dx[:, t], dh_prev, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t] + dh_prev, cache[t])
-        dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
-    return dx, dh_prev, dWx, dWh, db
-
-
-# %% [markdown]
-# Two things in this loop are claims about gradients; let us check both with TensorFlow.
-#
-# **Claim 1: what reaches step $t$ is the total gradient $dL/dh_t$, not just `dh[:, t]`.**
-# A tape can give the gradient with respect to an intermediate tensor, such as the state $h_2$, through every route.
-
-# %%
-dh = rng.normal(size=(N, T, H))
-
-def tf_rnn(x, h0, Wx, Wh, b):
-    states, h_t = [], h0
-    for t in range(x.shape[1]):
-        h_t = tf.tanh(x[:, t] @ Wx + h_t @ Wh + b)
-        states.append(h_t)
-    return states
-
-inputs = [tf.constant(a) for a in (x, h0, Wx, Wh, b)]
-with tf.GradientTape() as tape:
-    tape.watch(inputs)
-    states = tf_rnn(*inputs)
-    loss = tf.reduce_sum(tf.stack(states, axis=1) * dh)
-total_dh2 = tape.gradient(loss, states[2]).numpy()   # dL/dh_2 through every route
-
-# %%
-dh_prev = np.zeros((N, H))
-for t in (4, 3):                                      # steps 4 and 3 pass their gradient back
-    dh_prev = rnn_step_backward(dh[:, t] + dh_prev, cache[t])[1]
-print("dh[:, 2] alone:              ", np.abs(dh[:, 2] - total_dh2).max())
-print("dh[:, 2] + dh_prev of step 3:", np.abs(dh[:, 2] + dh_prev - total_dh2).max())
-
-# %% [markdown]
-# **Claim 2: the gradient of a shared weight is the sum of what each step contributes.**
-# Pretend every step had its own copy $W_{hh}^{(t)}$ of the recurrent weights, all with the same values.
+# The same holds over time.
+# Pretend every step had its own copy $W_{hh}^{(t)}$ of the recurrent weights (and of $W_{xh}$ and $b_h$), all with the same values.
 # Then the network computes exactly the same numbers, and the multivariable chain rule says $dL/dW_{hh} = \sum_t \partial L / \partial W_{hh}^{(t)}$.
 # TensorFlow can give us the gradient of each copy.
 
 # %%
-copies = [tf.constant(Wh) for _ in range(T)]           # one copy of W_hh per step
+copies = [[tf.constant(w) for w in (Wx, Wh, b)] for _ in range(T)]   # step t uses copies[t]
 with tf.GradientTape() as tape:
     tape.watch(copies)
-    h_t, states = tf.constant(h0), []
+    h_t, copy_states = tf.constant(h0), []
     for t in range(T):
-        h_t = tf.tanh(x[:, t] @ Wx + h_t @ copies[t] + b)
-        states.append(h_t)
-    loss = tf.reduce_sum(tf.stack(states, axis=1) * dh)
-per_copy = [g.numpy() for g in tape.gradient(loss, copies)]
+        Wx_t, Wh_t, b_t = copies[t]
+        h_t = tf.tanh(x[:, t] @ Wx_t + h_t @ Wh_t + b_t)
+        copy_states.append(h_t)
+    loss = tf.reduce_sum(tf.stack(copy_states, axis=1) * dh)
+per_copy = [[g.numpy() for g in grads] for grads in tape.gradient(loss, copies)]
 
-# %% [markdown]
-# Our loop adds `dWh_t` of each step; `rnn_backward` returns the sum.
-# Each step's contribution is the gradient of that step's copy, and their sum is the gradient of the shared matrix.
-
-# %%
-dx_all, dh0_all, dWx_all, dWh_all, db_all = rnn_backward(dh, cache)
 with tf.GradientTape() as tape:
     tape.watch(inputs)
     loss = tf.reduce_sum(tf.stack(tf_rnn(*inputs), axis=1) * dh)
-shared_grads = [g.numpy() for g in tape.gradient(loss, inputs)]
-print("sum of the copies' gradients vs shared W_hh's:", np.abs(sum(per_copy) - shared_grads[3]).max())
-print("rnn_backward's dWh vs shared W_hh's:          ", np.abs(dWh_all - shared_grads[3]).max())
-print("the last step's contribution alone:           ", np.abs(per_copy[-1] - shared_grads[3]).max())
+shared = dict(zip(["dx", "dh0", "dWx", "dWh", "db"], [g.numpy() for g in tape.gradient(loss, inputs)]))
+
+# %%
+for i, name in enumerate(["dWx", "dWh", "db"]):
+    summed = sum(per_copy[t][i] for t in range(T))
+    print(f"{name}: sum of the copies' gradients minus the shared one's {np.abs(summed - shared[name]).max():.1e}; "
+          f"the last step's copy alone is off by {np.abs(per_copy[-1][i] - shared[name]).max():.2f}")
+print("each step's share of dWh, by norm:", np.array([np.linalg.norm(per_copy[t][1]) for t in range(T)]))
 
 # %% [markdown]
 # Every step contributes, and no single step's contribution is the gradient.
-# The same holds for $W_{xh}$ and $b_h$.
+# Keras's `SimpleRNN` layer, with the same weights, trains on exactly these gradients: a tape gives the gradients of its variables `kernel`, `recurrent_kernel` and `bias`.
 
 # %%
-for name, ours, theirs in zip(["dx", "dh0", "dWx", "dWh", "db"], rnn_backward(dh, cache), shared_grads):
-    print(f"{name:4s} largest difference from tf.GradientTape {np.abs(ours - theirs).max():.1e}")
+with tf.GradientTape() as tape:
+    keras_loss = tf.reduce_sum(keras_rnn(x, initial_state=[h0]) * dh)
+for variable, grad in zip(keras_rnn.trainable_weights, tape.gradient(keras_loss, keras_rnn.trainable_weights)):
+    ours = {"kernel": shared["dWx"], "recurrent_kernel": shared["dWh"], "bias": shared["db"]}[variable.name]
+    print(f"{variable.name:17s} largest difference from our tape's gradient {np.abs(grad.numpy() - ours).max():.1e}")
 
 
 # %% [markdown]
 # ## 4. Checking a gradient numerically
 #
-# Without TensorFlow, a gradient can be checked with finite differences.
-# For a function $f$ of an array $x$, change one entry $x_i$ by a small $\varepsilon$:
+# Without automatic differentiation, a gradient can be checked with finite differences.
+# For a function $f$ of an array $x$, take a small step $\varepsilon$ in a direction $v$:
 #
-# $$\text{one-sided: } \frac{f(x + \varepsilon e_i) - f(x)}{\varepsilon}, \qquad \text{centred: } \frac{f(x + \varepsilon e_i) - f(x - \varepsilon e_i)}{2\varepsilon}.$$
+# $$\text{one-sided: } \frac{f(x + \varepsilon v) - f(x)}{\varepsilon}, \qquad \text{centred: } \frac{f(x + \varepsilon v) - f(x - \varepsilon v)}{2\varepsilon},$$
 #
-# By Taylor's theorem the one-sided difference is off by about $\varepsilon f''/2$, the centred one by about $\varepsilon^2 f'''/6$.
-# We compare arrays with the relative error $\lVert a - b \rVert / (\lVert a \rVert + \lVert b \rVert)$, which does not depend on the scale of the gradient.
+# both close to the slope of $f$ in that direction, $\sum_i \frac{\partial f}{\partial x_i} v_i$.
+# By Taylor's theorem the one-sided difference is off by a term proportional to $\varepsilon$ (it contains $f''$), the centred one by a term proportional to $\varepsilon^2$ (it contains $f'''$).
+#
+# With $v = e_i$, which is 1 at entry $i$ and 0 elsewhere, the slope is one entry of the gradient: entry by entry, that is the check you write in the assignment.
+# Here we take a random direction instead, which checks all entries at once with two evaluations of $f$: a gradient with any wrong entry gives a wrong slope, unless $v$ is exactly at right angles to its error, which a random $v$ practically never is.
+# We compare numbers and arrays with the relative error $\lVert a - b \rVert / (\lVert a \rVert + \lVert b \rVert)$, which does not depend on their scale.
 
 # %%
 def relative_error(a, b):
     return np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b))
 
 
-def finite_differences(f, x, eps, centred=True):
-    grad = np.zeros(x.shape)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + eps
-        up = f(x)
-        x[i] = old - eps if centred else old
-        down = f(x)
-        x[i] = old                               # put the entry back
-        grad[i] = (up - down) / (2 * eps if centred else eps)
-    return grad
+def loss_of_Wh(W):
+    """L = sum(h * dh) as a function of W_hh alone, in float64."""
+    return float(tf.reduce_sum(tf.stack(tf_rnn(x, h0, Wx, W, b), axis=1) * dh))
 
 
-# %% [markdown]
-# Check `rnn_backward`'s $dW_{hh}$ on the loss $L = \sum h \odot dh$:
-
-# %%
-loss_of_Wh = lambda W: np.sum(rnn_forward(x, h0, Wx, W, b)[0] * dh)
-numeric = finite_differences(loss_of_Wh, Wh.copy(), eps=1e-5)
-relative_error(dWh_all, numeric)
+v = rng.normal(size=Wh.shape)                   # a random direction
+slope = np.sum(shared["dWh"] * v)               # the slope that the tape's dWh predicts
+eps = 1e-5
+centred = (loss_of_Wh(Wh + eps * v) - loss_of_Wh(Wh - eps * v)) / (2 * eps)
+print(f"slope from the gradient {slope:.10f}, centred difference {centred:.10f}, "
+      f"relative error {relative_error(slope, centred):.1e}")
 
 # %% [markdown]
 # How small should $\varepsilon$ be?
-# Too large and the Taylor error dominates; too small and $f(x + \varepsilon e_i) - f(x - \varepsilon e_i)$ loses digits to rounding, an error of about $10^{-16} |f| / \varepsilon$.
+# Too large and the Taylor error dominates; too small and $f(x + \varepsilon v) - f(x - \varepsilon v)$ loses digits to rounding, an error of about $10^{-16} |f| / \varepsilon$.
 # Measure both differences for many $\varepsilon$:
 
 # %%
-epsilons = np.logspace(-12, -1, 23)
-errors = {kind: [relative_error(dWh_all, finite_differences(loss_of_Wh, Wh.copy(), eps, kind == "centred"))
-                 for eps in epsilons] for kind in ("one-sided", "centred")}
+epsilons = np.logspace(-12, -1, 23)             # epsilons[14] is 1e-5
+L_here = loss_of_Wh(Wh)
+errors = {"one-sided": [relative_error(slope, (loss_of_Wh(Wh + e * v) - L_here) / e) for e in epsilons],
+          "centred": [relative_error(slope, (loss_of_Wh(Wh + e * v) - loss_of_Wh(Wh - e * v)) / (2 * e)) for e in epsilons]}
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 4))
 for kind, marker in (("one-sided", "o"), ("centred", "s")):
     ax.loglog(epsilons, errors[kind], marker=marker, markersize=4, label=kind)
 ax.axhline(1e-6, color="grey", linestyle="--", label="threshold used in the assignment, $10^{-6}$")
-ax.set(xlabel="$\\varepsilon$", ylabel="relative error of $dW_{hh}$", title="Finite differences in float64")
+ax.set(xlabel="$\\varepsilon$", ylabel="relative error of the slope", title="Finite differences in float64")
 ax.legend()
 plt.show()
+
+# %%
+best = {kind: (min(errs), epsilons[np.argmin(errs)]) for kind, errs in errors.items()}
+for kind, (error, at) in best.items():
+    print(f"{kind:9s}: smallest error {error:.1e}, at eps = {at:.0e}; at eps = 1e-5: {errors[kind][14]:.1e}")
 
 # %% [markdown]
 # On the right, the Taylor error: the one-sided error falls like $\varepsilon$ (slope 1), the centred one like $\varepsilon^2$ (slope 2).
 # On the left, rounding takes over and both errors grow as $\varepsilon$ shrinks.
-# Centred differences with $\varepsilon \approx 10^{-5}$ reach a relative error around $10^{-10}$, so a correct gradient is far below $10^{-6}$.
+# Centred differences are far below the threshold $10^{-6}$ for a wide range of $\varepsilon$ around $10^{-5}$, and get closer than any one-sided difference.
+#
+# TensorFlow has the entry-by-entry check built in: `tf.test.compute_gradient` changes one entry at a time by $\pm\varepsilon$ and returns both Jacobians, the tape's and the centred differences'.
 
 # %%
-best = {kind: min(errs) for kind, errs in errors.items()}
-print(f"smallest error: one-sided {best['one-sided']:.1e}, centred {best['centred']:.1e}")
+by_tape, by_differences = tf.test.compute_gradient(lambda W: tf.reduce_sum(tf.stack(tf_rnn(x, h0, Wx, W, b), axis=1) * dh),
+                                                   [Wh], delta=1e-5)
+print(f"dWh entry by entry: relative error {relative_error(by_tape[0], by_differences[0]):.1e}")
 
 # %% [markdown]
-# A wrong gradient is far above the threshold; for example the transpose of the right $dW_{hh}$, or one without the factor $1 - h^2$:
+# A wrong gradient is far above the threshold; for example the transpose of the right $dW_{hh}$, or a gradient that forgets the factor $1 - h^2$.
+# The second one is made with `tf.stop_gradient`, which passes a value forward but no gradient back: $z + \mathrm{stop}(\tanh(z) - z)$ has the value $\tanh(z)$ but the derivative 1.
 
 # %%
-d, no_tanh_factor = np.zeros((N, H)), 0
-for t in reversed(range(T)):                         # rnn_backward with dz = dh_next: the factor forgotten
-    dz = dh[:, t] + d
-    no_tanh_factor, d = no_tanh_factor + cache[t][1].T @ dz, dz @ Wh.T
-print(f"transposed dWh:   {relative_error(dWh_all.T, numeric):.2f}")
-print(f"without 1 - h**2: {relative_error(no_tanh_factor, numeric):.2f}")
+with tf.GradientTape() as tape:
+    tape.watch(inputs)
+    h_t, no_factor_states = inputs[1], []
+    for t in range(T):
+        z_t = x[:, t] @ inputs[2] + h_t @ inputs[3] + inputs[4]
+        h_t = z_t + tf.stop_gradient(tf.tanh(z_t) - z_t)     # the value of tanh, the derivative of z
+        no_factor_states.append(h_t)
+    loss = tf.reduce_sum(tf.stack(no_factor_states, axis=1) * dh)
+no_factor_dWh = tape.gradient(loss, inputs[3]).numpy()
+for name, wrong in (("transposed dWh", shared["dWh"].T), ("without 1 - h**2", no_factor_dWh)):
+    print(f"{name:17s}: relative error of its slope {relative_error(np.sum(wrong * v), centred):.2f}")
 
 # %% [markdown]
 # In float32, the default of TensorFlow and Keras, rounding is about $10^{-7}$ instead of $10^{-16}$, and float32 gradients agree with float64 ones only to about that relative error:
@@ -315,7 +339,7 @@ inputs32 = [tf.constant(a, tf.float32) for a in (x, h0, Wx, Wh, b)]
 with tf.GradientTape() as tape:
     tape.watch(inputs32)
     loss32 = tf.reduce_sum(tf.stack(tf_rnn(*inputs32), axis=1) * dh.astype("float32"))
-print(f"float32 dWh against float64: relative error {relative_error(tape.gradient(loss32, inputs32)[3].numpy(), dWh_all):.1e}")
+print(f"float32 dWh against float64: relative error {relative_error(tape.gradient(loss32, inputs32)[3].numpy(), shared['dWh']):.1e}")
 
 # %% [markdown]
 # That is why the assignment's visible tests compare with TensorFlow in float32 with a loose tolerance, while its hidden tests work in float64.
@@ -331,115 +355,148 @@ print(f"float32 dWh against float64: relative error {relative_error(tape.gradien
 # $$\frac{\partial L}{\partial s_{n,t,v}} = \frac{p_{n,t,v} - [v = y_{n,t}]}{NT}.$$
 #
 # Every position gets a share $1/(NT)$ because the loss is a mean over all positions.
+# TensorFlow's loss and the tape's gradient agree with this formula:
 
 # %%
 V = 5
-scores = rng.normal(scale=2.0, size=(N, T, V))
+scores = tf.constant(rng.normal(scale=2.0, size=(N, T, V)))
 y = rng.integers(0, V, size=(N, T))
-shifted = scores - scores.max(axis=-1, keepdims=True)              # stable: see below
-log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-n_idx, t_idx = np.indices((N, T))
-loss = -log_p[n_idx, t_idx, y].mean()
-dscores = np.exp(log_p)
-dscores[n_idx, t_idx, y] -= 1
-dscores /= N * T
-
-# %%
-s_tf = tf.constant(scores)
 with tf.GradientTape() as tape:
-    tape.watch(s_tf)
-    tf_loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=s_tf))
-print("loss:", loss, float(tf_loss))
-print("largest difference of dscores:", np.abs(dscores - tape.gradient(tf_loss, s_tf).numpy()).max())
+    tape.watch(scores)
+    ce_loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=scores))
+dscores = tape.gradient(ce_loss, scores).numpy()
+p = tf.nn.softmax(scores).numpy()
+print("loss:", float(ce_loss), " mean of -log p_y:", -np.log(np.take_along_axis(p, y[..., None], axis=-1)).mean())
+formula = (p - np.eye(V)[y]) / (N * T)
+print("largest difference between the tape's dscores and (p - one_hot(y)) / (N T):", np.abs(dscores - formula).max())
 
 # %% [markdown]
-# Why subtract each row's maximum $m$?
-# The log-probabilities do not change, $s_v - m - \log \sum_j e^{s_j - m} = s_v - \log \sum_j e^{s_j}$, but nothing overflows.
-# And computing $\log p$ this way, rather than as the log of the softmax, never takes $\log 0$ when a probability underflows.
+# Computed naively, $\log p$ fails for large scores: $e^{1000}$ overflows, and a probability that underflows to 0 has $\log 0 = -\infty$.
 
 # %%
 big = np.array([[1000.0, 0.0, -1000.0]])
 with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
     naive = np.log(np.exp(big) / np.exp(big).sum(axis=-1, keepdims=True))
-    via_softmax = np.log(np.exp(big - big.max()) / np.exp(big - big.max()).sum())
-stable = (big - big.max()) - np.log(np.exp(big - big.max()).sum())
 print("naive:        ", naive)
-print("log(softmax): ", via_softmax)
-print("stable:       ", stable)
+print("log(softmax): ", tf.math.log(tf.nn.softmax(big)).numpy())
+print("log_softmax:  ", tf.nn.log_softmax(big).numpy())
+
+# %% [markdown]
+# Subtracting each row's maximum $m$ from its scores changes nothing, $s_v - m - \log \sum_j e^{s_j - m} = s_v - \log \sum_j e^{s_j}$, but then no exponential overflows: the largest is $e^0 = 1$.
+# `tf.nn.softmax` avoids the overflow, and its probabilities are right to float64 precision, but $e^{-1000}$ underflows to 0, whose log is $-\infty$.
+# `tf.nn.log_softmax` computes the log-probabilities directly from the shifted scores, $s_v - m - \log \sum_j e^{s_j - m}$, and never takes $\log 0$.
+#
+# The output layer links this loss to the recurrent part.
+# $W_{hy}$ and $b_y$ act at every position, so their gradients are sums over the batch and over time, like those of $W_{hh}$.
+# And the gradient of each state through its own loss is $\mathrm{dscores}_t\, W_{hy}^\top$, of shape $(N, T, H)$ for all steps at once: exactly the `dh` of section 1.
+
+# %%
+Wy, by = tf.constant(rng.normal(scale=0.5, size=(H, V))), tf.constant(rng.normal(scale=0.1, size=V))
+h_given = tf.constant(h)                            # the states, taken as given
+with tf.GradientTape(persistent=True) as tape:
+    tape.watch(h_given)
+    model_scores = h_given @ Wy + by
+    model_loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=model_scores))
+own_dh = tape.gradient(model_loss, h_given).numpy()  # (N, T, H)
+through_scores = tape.gradient(model_loss, model_scores).numpy() @ Wy.numpy().T
+print("dL/dh (own losses) minus dscores W_hy^T:", np.abs(own_dh - through_scores).max())
 
 
 # %% [markdown]
-# The output layer links this loss to the recurrent part.
-# $W_{hy}$ and $b_y$ act at every position, so their gradients are sums over the batch and over time, like those of $W_{hh}$.
-# And `dscores @ W_hy.T`, of shape $(N, T, H)$, is exactly the `dh` of section 3: the upstream gradient of every $h_t$ through its own loss.
-#
 # ## 6. What BPTT costs
 #
-# **Time.** The backward pass visits the $T$ steps once, in reverse, with four matrix products per step against the forward's two: its time grows linearly with $T$, like the forward's.
+# **Time.** The backward pass visits the $T$ steps once, in reverse: per step, the matrix products of section 2 (four of them) against the forward's two.
+# Its time grows linearly with $T$, like the forward's.
+# Time a forward pass alone and a forward pass with its gradient, on a larger network, in float32:
 
 # %%
-def seconds(function, *args, repeat=3):
+def seconds(function, repeat=2):
     best = np.inf
     for _ in range(repeat):
         start = time.perf_counter()
-        function(*args)
+        function()
         best = min(best, time.perf_counter() - start)
     return best
 
 N_big, H_big = 32, 64
-Wx_big, Wh_big = rng.normal(scale=0.1, size=(D, H_big)), rng.normal(scale=0.1, size=(H_big, H_big))
-for T_big in (250, 500, 1000, 2000):
-    x_big = rng.normal(size=(N_big, T_big, D))
-    h_big, cache_big = rnn_forward(x_big, np.zeros((N_big, H_big)), Wx_big, Wh_big, np.zeros(H_big))
-    backward_s = seconds(rnn_backward, np.ones_like(h_big), cache_big)
-    forward_s = seconds(rnn_forward, x_big, np.zeros((N_big, H_big)), Wx_big, Wh_big, np.zeros(H_big))
-    print(f"T = {T_big:4d}: forward {1000 * forward_s:5.1f} ms, backward {1000 * backward_s:5.1f} ms")
-
-# %% [markdown]
-# **Memory.** The backward pass of step $t$ needs $x_t$, $h_{t-1}$ and $h_t$, so the forward pass must keep them for every step until the backward pass is done.
-# The weights are not copied: every step's cache holds references to the same arrays.
-
-# %%
-cache[0][3] is cache[4][3], cache[1][1] is cache[0][4]   # the same W_hh; h_prev of step 1 is h_next of step 0
+Wx_big = tf.constant(rng.normal(scale=0.1, size=(D, H_big)), tf.float32)
+Wh_big = tf.constant(rng.normal(scale=0.1, size=(H_big, H_big)), tf.float32)
+b_big, h0_big = tf.zeros(H_big), tf.zeros((N_big, H_big))
+big_weights = [Wx_big, Wh_big, b_big]
 
 
-# %% [markdown]
-# So the cache costs one new state of $N \times H$ numbers per step: $8 N H T$ bytes in float64, linear in $T$.
-# Measure it with `tracemalloc` (NumPy reports its arrays to it), against a forward pass that keeps only the current state, which is all that running the network, without training it, needs.
+def forward(x_big):
+    return tf_rnn(x_big, h0_big, Wx_big, Wh_big, b_big)[-1]
 
-# %%
-def forward_without_cache(x, h0, Wx, Wh, b):
-    h_t = h0
-    for t in range(x.shape[1]):
-        h_t = np.tanh(x[:, t] @ Wx + h_t @ Wh + b)
-    return h_t
 
-def megabytes_kept(function, *args):
-    tracemalloc.start()
-    result = function(*args)           # keep the result alive while measuring
-    kept = tracemalloc.get_traced_memory()[0]
-    tracemalloc.stop()
-    return kept / 1e6
+def forward_and_gradient(x_big):
+    with tf.GradientTape() as tape:
+        tape.watch(big_weights)
+        loss = tf.reduce_sum(forward(x_big))
+    return tape.gradient(loss, big_weights)
 
-lengths = [250, 500, 1000, 2000]
-kept = {"forward with cache (for BPTT)": [], "forward without cache": []}
+lengths = [100, 200, 400, 800]
 for T_big in lengths:
-    args = (rng.normal(size=(N_big, T_big, D)), np.zeros((N_big, H_big)), Wx_big, Wh_big, np.zeros(H_big))
-    kept["forward with cache (for BPTT)"].append(megabytes_kept(lambda *a: rnn_forward(*a)[1], *args))
-    kept["forward without cache"].append(megabytes_kept(forward_without_cache, *args))
+    x_big = tf.constant(rng.normal(size=(N_big, T_big, D)), tf.float32)
+    forward_s = seconds(lambda: forward(x_big))
+    both_s = seconds(lambda: forward_and_gradient(x_big))
+    print(f"T = {T_big:4d}: forward {1000 * forward_s:4.0f} ms, forward and gradient {1000 * both_s:5.0f} ms")
+
+# %% [markdown]
+# **Memory.** The backward pass of step $t$ needs $x_t$, $h_{t-1}$ and $h_t$ (unit 02's cache), so they must be kept for every step until the backward pass is done; $h_{t-1}$ is the previous step's state, so that is one new state per step.
+# A tape does that: it holds on to the tensors that the gradients of the operations it recorded may need.
+# Measure it: run the forward pass one operation per line, keep a weak reference to each tensor it makes (a weak reference does not keep its tensor alive), and afterwards add up the sizes of the tensors that are still alive.
+# Without a tape, only the current state is needed, which is all that running the network, without training it, takes.
+
+# %%
+STEP_TENSORS = ["x_t", "x_t W_xh", "h_{t-1} W_hh", "their sum", "z_t", "h_t"]
+
+
+def memory_kept(T_big, with_tape):
+    """The tensors made by a forward pass over T_big steps that are alive after it: MB, and which ones."""
+    x_big = tf.constant(rng.normal(size=(N_big, T_big, D)), tf.float32)
+    made = []                                      # (name, weak reference) of every tensor the pass makes
+
+    def forward_op_by_op():
+        h_t = h0_big
+        for t in range(T_big):
+            x_t = x_big[:, t]
+            from_x = x_t @ Wx_big
+            from_h = h_t @ Wh_big
+            summed = from_x + from_h
+            z_t = summed + b_big
+            h_t = tf.tanh(z_t)
+            made.extend(zip(STEP_TENSORS, map(weakref.ref, (x_t, from_x, from_h, summed, z_t, h_t))))
+        return h_t
+
+    if with_tape:
+        with tf.GradientTape() as tape:
+            tape.watch(big_weights)
+            h_last = forward_op_by_op()
+    else:
+        h_last = forward_op_by_op()
+    alive = [(name, ref()) for name, ref in made if ref() is not None]   # h_last among them
+    megabytes = sum(a.shape.num_elements() * a.dtype.size for _, a in alive) / 1e6
+    return megabytes, [name for name in STEP_TENSORS if any(n == name for n, _ in alive)], len(alive)
+
+kept = {"forward under a tape (for BPTT)": [memory_kept(T_big, True) for T_big in lengths],
+        "forward without a tape": [memory_kept(T_big, False) for T_big in lengths]}
+for label, values in kept.items():
+    _, names, count = values[-1]
+    print(f"{label}, T = {lengths[-1]}: tensors alive {count}, namely {', '.join(names)}")
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 4))
 for label, values in kept.items():
-    ax.plot(lengths, values, marker="o", label=label)
-ax.plot(lengths, [8 * N_big * H_big * T_big / 1e6 for T_big in lengths], "k--", linewidth=1,
-        label="$8 N H T$ bytes: one state per step")
+    ax.plot(lengths, [megabytes for megabytes, *_ in values], marker="o", label=label)
+ax.plot(lengths, [4 * N_big * H_big * T_big / 1e6 for T_big in lengths], "k--", linewidth=1,
+        label="$4 N H T$ bytes: one float32 state per step")
 ax.set(xlabel="sequence length $T$", ylabel="memory kept (MB)", title=f"Memory of the forward pass, N = {N_big}, H = {H_big}")
 ax.legend()
 plt.show()
 
 # %% [markdown]
-# The cache grows linearly with $T$, one state per step, while a forward pass without it needs constant memory.
+# Under the tape, the memory grows linearly with $T$: TensorFlow keeps several arrays of $N \times H$ numbers per step, more than the one new state that unit 02's cache needs, while a forward pass without a tape keeps only its last state, whatever $T$.
 # For long sequences, or large $N$ and $H$, that memory, and waiting for the whole sequence before a single update, is what truncated BPTT avoids.
 #
 # ## 7. Truncated BPTT
@@ -448,20 +505,21 @@ plt.show()
 # - **forward**, the state is carried: each chunk starts from the last state of the previous chunk, so the states are those of the full forward pass;
 # - **backward**, the gradient is cut: it flows back inside a chunk but not into the previous chunk.
 #
-# The cache then holds at most $k$ steps, and the weights can be updated after every chunk.
+# The tape then holds at most $k$ steps, and the weights can be updated after every chunk.
 
 # %%
 bptt_plots.unrolled_graph(T=8, chunk=3, title="Truncated BPTT with chunks of 3 steps")
 plt.show()
 
 # %% [markdown]
-# The forward half first: running the chunks one after the other, each from the previous chunk's last state, gives the same states as one full forward pass.
+# The forward half first: running Keras's layer chunk by chunk, each chunk from the previous chunk's last state (`initial_state`), gives the same states as one full forward pass.
+# (A layer made with `stateful=True` carries its state from one call to the next by itself.)
 
 # %%
 k = 2
 state, chunked = h0, []
 for start in range(0, T, k):
-    h_chunk, _ = rnn_forward(x[:, start:start + k], state, Wx, Wh, b)
+    h_chunk = keras_rnn(x[:, start:start + k], initial_state=[state]).numpy()
     chunked.append(h_chunk)
     state = h_chunk[:, -1]                        # carried into the next chunk
 np.abs(np.concatenate(chunked, axis=1) - h).max()
@@ -517,7 +575,7 @@ np.allclose(gradient_per_step(cut_every=12), full)
 # ## 8. How far back does the gradient reach?
 #
 # In the figure above, the full-BPTT gradient shrinks the further the input is from the loss.
-# The row form of one backward step, $dh_{prev} = (dh_{next} \odot (1 - h_t^2))\, W_{hh}^\top$, multiplies the gradient by one factor per step.
+# By section 2, one step back multiplies the gradient by a Jacobian: $dL/dh_{t-1} = (dL/dh_t \odot (1 - h_t^2))\, W_{hh}^\top$.
 # With a loss on the last state only,
 #
 # $$\frac{dL}{dh_k} = \frac{dL}{dh_{T-1}} \prod_{t = T-1}^{k+1} \mathrm{diag}(1 - h_t^2)\, W_{hh}^\top,$$
@@ -525,40 +583,34 @@ np.allclose(gradient_per_step(cut_every=12), full)
 # a product of $T - 1 - k$ Jacobians, with the same $W_{hh}$ in every factor.
 # Since $0 < 1 - h_t^2 \le 1$, each factor multiplies the norm by at most $\sigma_{max}$, the largest singular value of $W_{hh}$; when $\sigma_{max} < 1$ the gradient shrinks at least geometrically, $\lVert dL/dh_k \rVert \le \sigma_{max}^{T-1-k} \lVert dL/dh_{T-1} \rVert$.
 # It is this repeated product, not depth as such, that makes gradients vanish or explode.
-# Measure it for $W_{hh} = \sigma Q$, with $Q$ a random orthogonal matrix, so that every singular value is $\sigma$:
+# Measure it with a tape over the list of states, for $W_{hh} = \sigma Q$, with $Q$ a random orthogonal matrix, so that every singular value is $\sigma$:
 
 # %%
 T_long, H_long = 40, 16
-x_long = rng.normal(size=(1, T_long, D))
-Wx_long = rng.normal(scale=0.5, size=(D, H_long))
+x_long = tf.constant(rng.normal(size=(1, T_long, D)))
+Wx_long = tf.constant(rng.normal(scale=0.5, size=(D, H_long)))
 Q, _ = np.linalg.qr(rng.normal(size=(H_long, H_long)))
 g = rng.normal(size=(1, H_long))                   # dL/dh_{T-1}
 
+
 def gradient_norms(Wh_long):
-    h_long, cache_long = rnn_forward(x_long, np.zeros((1, H_long)), Wx_long, Wh_long, np.zeros(H_long))
-    d, norms = g, [np.linalg.norm(g)]
-    for t in range(T_long - 1, 0, -1):             # dL/dh_{t-1} from dL/dh_t
-        d = rnn_step_backward(d, cache_long[t])[1]
-        norms.append(np.linalg.norm(d))
-    return np.array(norms)                         # entry j: the norm of dL/dh_{T-1-j}
+    """Entry j: the norm of dL/dh_{T-1-j}, for the loss L = sum(h_{T-1} * g)."""
+    h_start = tf.zeros((1, H_long), tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(h_start)
+        long_states = tf_rnn(x_long, h_start, Wx_long, tf.constant(Wh_long), tf.zeros(H_long, tf.float64))
+        loss = tf.reduce_sum(long_states[-1] * g)
+    return np.array([np.linalg.norm(d) for d in tape.gradient(loss, long_states)][::-1])
 
 norms = {sigma: gradient_norms(sigma * Q) for sigma in (0.5, 1.0, 3.0)}
-
-# %% [markdown]
-# Check one of them against TensorFlow's gradient with respect to each intermediate state:
-
-# %%
-inputs = [tf.constant(a) for a in (x_long, np.zeros((1, H_long)), Wx_long, 0.5 * Q, np.zeros(H_long))]
-with tf.GradientTape() as tape:
-    tape.watch(inputs)
-    states = tf_rnn(*inputs)
-    loss = tf.reduce_sum(states[-1] * g)
-tape_norms = [np.linalg.norm(d) for d in tape.gradient(loss, states)][::-1]
-print("largest relative difference:", np.max(np.abs(np.array(tape_norms) - norms[0.5]) / norms[0.5]))
+distance = np.arange(T_long)
+for sigma, values in norms.items():
+    under_bound = np.all(values <= sigma ** distance * values[0] * (1 + 1e-12))
+    print(f"sigma = {sigma}: |dL/dh_k| / |g| at most {values.max() / values[0]:.2g}, 39 steps back {values[-1] / values[0]:.1e}; "
+          f"never above sigma**(T-1-k): {under_bound}")
 
 # %%
 fig, ax = plt.subplots(figsize=(8, 4))
-distance = np.arange(T_long)
 for sigma, values in norms.items():
     ax.semilogy(distance, values, marker=".", label=f"$\\sigma = {sigma}$")
 ax.semilogy(distance, norms[0.5][0] * 0.5 ** distance, "k--", linewidth=1, label="bound $0.5^{T-1-k}$ for $\\sigma = 0.5$")
@@ -578,13 +630,13 @@ plt.show()
 #
 # - BPTT is the chain rule on the unrolled network: the gradient of $h_t$ is its own loss's gradient plus what flows back from $h_{t+1}$, so it runs from $t = T-1$ down to $0$.
 # - One step backward: $dz = dh \odot (1 - h^2)$, $dx = dz\, W_{xh}^\top$, $dh_{prev} = dz\, W_{hh}^\top$, $dW_{xh} = x^\top dz$, $dW_{hh} = h_{prev}^\top dz$, $db = \sum_n dz_n$.
-# - The weights are shared, so their gradients are sums of every step's contribution.
+# - The weights are shared, by the examples of a batch and by the time steps, so their gradients are sums of every example's and every step's contribution.
 # - Check gradients with centred differences ($\varepsilon \approx 10^{-5}$ in float64, relative error far below $10^{-6}$) and with `tf.GradientTape`.
 # - The gradient of the mean softmax cross-entropy is $(p - \text{one-hot}(y)) / (NT)$; compute log-probabilities stably.
-# - BPTT takes time and memory linear in $T$: the cache holds a state per step.
+# - BPTT takes time and memory linear in $T$: what the backward pass needs is kept for every step.
 # - Truncated BPTT carries the state forward across chunks and cuts the gradient between them: memory $O(k)$, an update per chunk, no gradient beyond $k$ steps.
 # - The gradient reaching step $k$ is multiplied by one Jacobian $\mathrm{diag}(1 - h_t^2) W_{hh}^\top$ per step: it tends to vanish, or explode.
 #
-# In the assignment you write these pieces as functions, check them, and train a character model from scratch.
+# In the assignment you write these pieces as NumPy functions, check them, and train a character model from scratch.
 #
 # **Next, unit 04: the gym-workout example,** where a recurrent model's memory beats a calendar.
