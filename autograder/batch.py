@@ -5,6 +5,8 @@ IsolatedExecute replaces Execute. A submission that cannot be graded (no noteboo
 crash of nbgrader itself) gets zero in the gradebook through nbgrader's API and a status that says
 why; the batch goes on. A worker that dies, runs too long or holds too much memory costs only the
 submission it was grading. A second run skips submissions whose files and grading setup are unchanged.
+A folder whose name cannot be a student id (a line break in it) is not handed to nbgrader: it gets
+zero and a status that says to rename it.
 
 nbgrader reads the submission from a private copy of the student's regular files, never from
 submitted/ itself: no link is followed, no FIFO or device opened, and submitted/ stays as handed in.
@@ -21,6 +23,7 @@ import signal
 import stat
 import tempfile
 import time
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -196,6 +199,22 @@ def _check_submission(staged, assignment, left_out=()):
     return notebook, problems, flags
 
 
+def unusable_student_id(name):
+    """Why a folder of submitted/ cannot be graded under its name, or None.
+
+    A line break, another control character or a format character (a right-to-left override) in a
+    student id: nbgrader cannot handle the line break (its paths are parsed with regular
+    expressions whose `.` stops at one, so grading fails with an error quoting the name's second
+    line); and a student id from an LMS (autograder/lms.py) or a JupyterHub user name holds none of them.
+    """
+    bad = sorted({character for character in name
+                  if unicodedata.category(character)[0] == "C" or unicodedata.category(character) in ("Zl", "Zp")})
+    if not bad:
+        return None
+    described = ("a line break" if c in "\n\r\v\f\x85\u2028\u2029" else f"the character U+{ord(c):04X}" for c in bad)
+    return "it holds " + ", ".join(dict.fromkeys(described))
+
+
 def _grade_with_nbgrader(course, assignment, student, options, submitted_directory):
     """Run nbgrader's Autograde converter for one student, with the isolated execute step.
 
@@ -319,6 +338,11 @@ def _grade_staged(course, assignment, student, options, staging, result):
         _zero_in_gradebook(course, assignment, student)
         result.status = "zero: " + problems[0]
     else:
+        why = unusable_student_id(student)
+        if why is not None:  # nbgrader would fail with an error quoting the name (its second line, say)
+            result.flags.append("the folder name is not usable as a student id: rename the folder")
+            raise CourseError(f"not graded: the folder name is not usable as a student id ({why}); "
+                              "rename the folder under submitted/ and grade again")
         instructor = instructor_code(course, assignment)
         result.flags += changed_locked_cells(notebook, instructor) + suspicious_code(notebook, instructor)
         for attempt in range(3):  # two workers may meet on the gradebook's lock

@@ -3,13 +3,16 @@
 An attack that fails against `autograder grade` proves nothing unless it works where the defence is
 absent. So each attack of NEW_ATTACKS (tests/attacks/) runs twice:
 
-- its CONTROL: graded by stock `nbgrader autograde` (no sandbox, tests in the student's kernel), one
-  run for all of them, where it must earn points or do its damage (in that scratch course only); or,
-  where stock nbgrader is no meaningful control (memory files, remounting a bind, a FIFO, a dead
-  worker, the referee's decoder), the lowest-level demonstration that the mechanism works;
+- its CONTROL: graded by stock `nbgrader autograde` and `generate_feedback` (no sandbox, tests in the
+  student's kernel, none of the course's plugins or preprocessors: STOCK_CONFIG), one run for all of
+  them, where it must earn points or do its damage (in that scratch course only); or, where stock
+  nbgrader is no meaningful control (memory files, remounting a bind, a FIFO, a dead worker, the
+  referee's decoder, and attacks that the course's own checks defeat wherever they run), the
+  lowest-level demonstration that the mechanism works;
 - DEFENDED: a class of good students, the attacks and special submissions graded by the batch of
   `autograder grade` in a subprocess (a hung batch fails instead of stalling the suite), as the
-  current user and, when the tests run as root, as uid 4242 with the whole corpus. Each attack must
+  current user and, when the tests run as root, as uid 4242 with every attack whose outcome depends
+  on the grader's uid (UID_DEPENDENT). Each attack must
   earn nothing beyond what its wrong code earns honestly, be flagged where it tried, change nothing
   outside its own output, and leave everyone else's grade right.
 """
@@ -26,11 +29,13 @@ import zipfile
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 from attacks import CORPUS, HIDDEN_ONLY_SHAPES, NEW_ATTACKS, UNIT, evidence_in
 from autograder.batch import SubmissionResult
 from autograder.course import COURSE_ROOT, make_scratch_course, nbgrader_env, run_nbgrader
+from course_lab import with_python_reachable
 from shared_run import once
 from test_batch_grading import (
     CELL_TIMEOUT,
@@ -49,8 +54,23 @@ pytestmark = [pytest.mark.sandbox, pytest.mark.slow, pytest.mark.xdist_group("co
 
 VICTIM = "victim"
 ORDINARY_UID = 4242
-# Attacks whose control is stock nbgrader; the others have lower-level controls below.
-STOCK_CONTROLLED = sorted(set(NEW_ATTACKS) - {"remounts_rnncourse", "memfd_hoard", "giant_reply"})
+# Attacks whose control is stock nbgrader; the others have lower-level controls below. fake_array_shape and
+# mutates_hidden_inputs earn nothing under stock nbgrader too: the course's checks (checks.as_numbers, expected
+# values computed before the call) defeat them in the student's kernel as well.
+STOCK_CONTROLLED = sorted(set(NEW_ATTACKS) - {"remounts_rnncourse", "memfd_hoard", "giant_reply",
+                                              "fake_array_shape", "mutates_hidden_inputs"})
+# Appended to a scratch course's nbgrader_config.py for the stock controls: nbgrader's own collector, with the
+# file-name expression the course used before autograder/lms.py, and the feedback without the course's
+# preprocessor (autograder/feedback.py). Everything else (ClearHiddenTests, timeouts) stays the course's.
+STOCK_CONFIG = r'''
+# ---- live control: stock nbgrader, without the course's plugin and preprocessor (autograder/) ----
+from nbgrader.plugins import FileNameCollectorPlugin  # noqa: E402
+
+c.ZipCollectApp.collector_plugin = FileNameCollectorPlugin
+c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[^/_]+)_(?:[^/]*_)?(?P<file_id>\d\d_[a-z_]+\.ipynb)$"
+c.GenerateFeedback.preprocessors = [p for p in c.GenerateFeedback.preprocessors
+                                    if not p.__module__.startswith("autograder")]
+'''
 LINK_TEXT = "leave_link("  # in the link attacks' notebooks: shows where nbgrader wrote them
 FLOODS = ("display_update_flood", "widget_flood")
 FORGED = "zz-forged"   # what a forged line of the report would start with
@@ -58,10 +78,26 @@ NEWLINE_STUDENT = f"special-newline\n{FORGED}  14 of 14  graded"  # no slash: on
 NEWLINE_FILE = f"notes\n{FORGED}-file  14 of 14  graded.txt"
 MARKER = uuid.uuid4().hex[:12]  # the remount attack's file name in rnncourse/, new every run
 GOOD = {"solution": FULL, VICTIM: FULL, "untouched-release": 0}
+# What the uid-4242 run grades: the attacks on the sandbox's boundary, whose outcome depends on the uid the
+# grader runs as (root: bwrap's mounts then setpriv to uid 65534, a memory cgroup; an ordinary uid: a user
+# namespace, the watchdog counting memfds, files owned by that uid): files and links, mounts and capabilities,
+# memory, processes, the network, the kernel's start and environment. The others are decided by the referee
+# and nbgrader from what crosses the wire, the same whoever runs the grader; they are graded as the current
+# user (root on CI), here (NEW_ATTACKS) and in tests/test_batch_grading.py (ATTACKS). Grading them again as
+# uid 4242 proved nothing more and cost time: the whole corpus (38 submissions) took about 130 s on 2 cores,
+# these (18 with the special submissions) about 55 s.
+UID_DEPENDENT = ("reads_instructor_files", "writes_outside", "network", "early_exit", "detects_grading",
+                 "link_overwrites_other_submission", "link_overwrites_source", "link_writes_startup_file",
+                 "links_leak_into_feedback", "remounts_rnncourse", "memfd_hoard", "many_files",
+                 "shadows_kernel_launcher")
 
 
 def student(name):
     return f"attack-{name}"
+
+
+# The students whose feedback is generated after grading: the attacks that aim at the feedback.
+FEEDBACK_FOR = (student("links_leak_into_feedback"), student("records_hidden_inputs"))
 
 
 def tokens(course, port=9):
@@ -77,6 +113,20 @@ def new_course(course):
     (course / "decoy-home").mkdir()  # where the start-up file attack aims its link
     run_nbgrader(course, "generate_assignment", UNIT, "--force", "--log-level=ERROR")
     write(course / "submitted" / VICTIM / UNIT, solution())
+    return course
+
+
+def stock_course(course):
+    """A scratch course whose configuration is nbgrader's own where the course's defences would act."""
+    new_course(course)
+    config = course / "nbgrader_config.py"
+    config.write_text(config.read_text() + STOCK_CONFIG)
+    from nbgrader.plugins import FileNameCollectorPlugin
+    from traitlets.config.loader import PyFileConfigLoader
+    loaded = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    assert loaded.ZipCollectApp.collector_plugin is FileNameCollectorPlugin, "the control is not stock"
+    assert not [p for p in loaded.GenerateFeedback.preprocessors if p.__module__.startswith("autograder")], \
+        "the control is not stock"
     return course
 
 
@@ -123,8 +173,12 @@ def measure(course, names):
         nb = read_or_none(nb_path) if name not in FLOODS else None
         last_cell = "".join(str(o.get("text", "")) for o in nb.cells[-1].get("outputs", [])) if nb else None
         folder = nb_path.parent
+        feedback = course / "feedback" / student(name) / UNIT / f"{UNIT}.html"
+        shown = feedback.read_text(errors="replace") if feedback.is_file() else None
         seen[name] = {
             "evidence": evidence_in(nb) if nb else None,
+            # Which of the hidden tests' input shapes the student's feedback shows (None: no feedback).
+            "feedback_hidden_shapes": None if shown is None else [s for s in HIDDEN_ONLY_SHAPES if s in shown],
             "notebook_bytes": nb_path.stat().st_size if nb_path.is_file() else None,
             "bin_mb": sum(p.stat().st_size for p in folder.glob("part*.bin")) / 2**20 if folder.is_dir() else 0,
             "last_cell_output": last_cell,
@@ -144,7 +198,7 @@ def measure(course, names):
 # ---- controls: stock nbgrader, one run for all stock-controlled attacks --------------------------
 
 def stock_control(folder):
-    course = new_course(folder)
+    course = stock_course(folder)
     for name in STOCK_CONTROLLED:
         write_attack(course / "submitted" / student(name) / UNIT, NEW_ATTACKS[name], tokens(course))
     started = time.monotonic()
@@ -152,11 +206,11 @@ def stock_control(folder):
     autograde = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", UNIT, "--force",
                                 f"--CourseDirectory.student_id_exclude={VICTIM}"],
                                cwd=course, env=nbgrader_env(), capture_output=True, text=True)
-    feedback = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "generate_feedback", UNIT, "--force",
-                               "--student", student("links_leak_into_feedback")],
-                              cwd=course, env=nbgrader_env(), capture_output=True, text=True)
+    feedback = [subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "generate_feedback", UNIT, "--force",
+                                "--student", who], cwd=course, env=nbgrader_env(), capture_output=True, text=True)
+                for who in FEEDBACK_FOR]
     result = {**measure(course, STOCK_CONTROLLED), "seconds": time.monotonic() - started,
-              "autograde_log": autograde.stderr[-3000:], "feedback_log": feedback.stderr[-2000:]}
+              "autograde_log": autograde.stderr[-3000:], "feedback_log": "".join(f.stderr[-2000:] for f in feedback)}
     big_files_cleanup(course)
     return result
 
@@ -166,14 +220,6 @@ def stock(tmp_path_factory):
     data = once(tmp_path_factory, "attack-corpus-stock", stock_control)
     print(f"stock nbgrader control run: {data['seconds']:.0f} s")
     return data
-
-
-def test_stock_control_fake_array_shape_earns_points(stock):
-    assert stock["scores"][student("fake_array_shape")] >= 8, stock["scores"]
-
-
-def test_stock_control_mutating_hidden_inputs_earns_the_value_test(stock):
-    assert stock["scores"][student("mutates_hidden_inputs")] == 2, stock["scores"]  # test_rnn_step_forward_values
 
 
 def test_stock_control_shadowed_launcher_runs_and_earns_points(stock):
@@ -199,12 +245,56 @@ def test_stock_control_floods_make_a_huge_notebook(stock, name):
     assert stock["attacks"][name]["notebook_bytes"] > 90_000_000, stock["attacks"][name]
 
 
-def test_stock_control_hidden_inputs_show_after_the_tests(stock):
-    shown = stock["attacks"]["records_hidden_inputs"]["last_cell_output"]
-    assert all(shape in shown for shape in HIDDEN_ONLY_SHAPES), shown
+def test_stock_control_hidden_inputs_show_in_the_feedback(stock):
+    seen = stock["attacks"]["records_hidden_inputs"]
+    assert seen["feedback_hidden_shapes"] == list(HIDDEN_ONLY_SHAPES), (seen, stock["feedback_log"])
 
 
 # ---- controls below stock nbgrader ---------------------------------------------------------------
+
+def attack_code(name):
+    """The names an attack's payload and solution cells define, run as plain Python (no grader: no agent)."""
+    attack, namespace = NEW_ATTACKS[name], {"np": np}
+    for source in [attack.payload, *attack.solutions.values()]:
+        exec(source, namespace)  # the corpus's own code
+    return namespace
+
+
+def step_inputs(seed, N, D, H, scale=1.0):
+    """Inputs of rnn_step_forward as the notebook's random_step_inputs draws them."""
+    rng = np.random.default_rng(seed)
+    return (rng.normal(size=(N, D)), rng.normal(size=(N, H)),
+            scale * rng.normal(size=(D, H)), scale * rng.normal(size=(H, H)), scale * rng.normal(size=H))
+
+
+def test_control_an_answer_can_report_one_shape_and_convert_to_an_empty_array():
+    """fake_array_shape's answers: asked for `shape` they say the expected one; as arrays they are empty, and
+    np.allclose of an empty array against any array is True. A check that takes the shape from the object and
+    the values from its conversion (what checks.as_numbers now prevents) passes them all."""
+    functions = attack_code("fake_array_shape")
+    x, h_prev, Wx, Wh, b = step_inputs(7, 4, 3, 5)
+    z = np.random.default_rng(8).normal(size=(2, 3, 6))
+    for got, expected in [(functions["rnn_step_forward"](x, h_prev, Wx, Wh, b)[0], np.tanh(x @ Wx + h_prev @ Wh + b)),
+                          (functions["softmax"](z), np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True))]:
+        assert got.shape == expected.shape, (got.shape, expected.shape)
+        assert np.allclose(np.asarray(got, dtype=float), expected)
+        assert np.asarray(got).size == 0, "the answer holds numbers: it is not the attack's empty array"
+
+
+def test_control_a_test_computing_its_expectation_after_the_call_accepts_zeroed_inputs():
+    """mutates_hidden_inputs's rnn_step_forward on the hidden value test's inputs: it zeroes them in place and
+    returns zeros. A test that computes its expected value from the inputs after the call (as the hidden test
+    did before it was changed to compute it first) accepts that, while the right answer for the inputs as
+    given is not zero."""
+    rnn_step_forward = attack_code("mutates_hidden_inputs")["rnn_step_forward"]
+    for seed, (N, D, H) in enumerate([(1, 1, 1), (6, 3, 2), (4, 5, 7)]):  # the hidden test's seeds and sizes
+        x, h_prev, Wx, Wh, b = step_inputs(100 + seed, N, D, H)
+        right = np.tanh(x @ Wx + h_prev @ Wh + b)
+        got, _ = rnn_step_forward(x, h_prev, Wx, Wh, b)
+        after_the_call = np.tanh(x @ Wx + h_prev @ Wh + b)
+        assert np.allclose(got, after_the_call), (N, D, H, got, after_the_call)
+        assert not np.allclose(got, right), f"{(N, D, H)}: the answer is right, so the control shows nothing"
+
 
 def test_control_memfd_memory_is_invisible_to_rss():
     """300 MB in memory files: the system's shared memory grows by that much, the process's RSS does not."""
@@ -243,12 +333,16 @@ def test_control_root_can_remount_a_read_only_bind(tmp_path):
 
 
 def test_control_nested_lists_decode_to_far_more_than_they_weigh():
-    """wire.loads on 7.5 MB of `[],` grows the decoding process by over 20 times that (so 75 MB: gigabytes)."""
-    script = ("import resource, sys\nfrom autograder import wire\n"
+    """Decoding 7.5 MB of `[],` as wire.loads does grows the process by over 20 times that (so 75 MB: gigabytes)."""
+    # wire.loads's own decoding, json.loads then wire.decode, without its size check (wire._check_size,
+    # the defence, which refuses this text before decoding it).
+    script = ("import json, resource, sys\nfrom autograder import wire\n"
               "text = '[' + '[],' * 2_500_000 + '[]]'\nbefore = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-              "value = wire.loads(text, lambda record: None)\n"
+              "value = wire.decode(json.loads(text), lambda record: None)\n"
               "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024, len(text) / 2**20)\n")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=COURSE_ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
     grown_mb, text_mb = map(float, done.stdout.split())
     assert grown_mb > 20 * text_mb, (grown_mb, text_mb)
 
@@ -304,14 +398,15 @@ def zip_outcome(course):
 
 
 def test_control_lms_zip_file_name_picks_the_student(tmp_path):
-    course = new_course(tmp_path / "course")
+    course = stock_course(tmp_path / "course")
     archive = course / "downloaded" / UNIT / "archive"
     archive.mkdir(parents=True)
     lms_zip(archive / "download.zip")
-    subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "zip_collect", UNIT, "--force"],
-                   cwd=course, env=nbgrader_env(), capture_output=True)
+    done = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "zip_collect", UNIT, "--force"],
+                          cwd=course, env=nbgrader_env(), capture_output=True, text=True)
+    assert "Using file collector: FileNameCollectorPlugin" in done.stderr, done.stderr[-3000:]
     outcome = zip_outcome(course)
-    assert outcome["victim_replaced"] or outcome["escaped"], outcome
+    assert outcome["victim_replaced"] or outcome["escaped"], (outcome, done.stderr[-3000:])
 
 
 def test_defended_lms_zip_takes_ids_from_the_lms_field(tmp_path):
@@ -345,12 +440,15 @@ def run_batch(course, root, mode, timeout):
     """grade_corpus.py on `course` in its own session (killed whole if it outlives `timeout`)."""
     env = {**nbgrader_env(), "PYTHONPATH": str(COURSE_ROOT)}
     command = [sys.executable, str(Path(__file__).parent / "attacks" / "grade_corpus.py"), str(course),
-               str(root / "result.json"), UNIT, student("links_leak_into_feedback"), str(LIMITS["memory_mb"])]
+               str(root / "result.json"), UNIT, ",".join(s for s in FEEDBACK_FOR if (course / "submitted" / s).is_dir()),
+               str(LIMITS["memory_mb"])]
     if mode == "uid-4242":
         (root / "home").mkdir()
         subprocess.run(["chown", "-R", f"{ORDINARY_UID}:{ORDINARY_UID}", str(root)], check=True)
         env["HOME"] = str(root / "home")
-        command = ["setpriv", f"--reuid={ORDINARY_UID}", f"--regid={ORDINARY_UID}", "--clear-groups"] + command
+        # Python lives under /root (pyenv on CI), closed to other users: reach it through a private mount.
+        command = with_python_reachable(["setpriv", f"--reuid={ORDINARY_UID}", f"--regid={ORDINARY_UID}",
+                                         "--clear-groups"] + command)
     process = subprocess.Popen(command, cwd=course, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, start_new_session=True)
     try:
@@ -393,7 +491,9 @@ def defended_run(mode, names):
     except Exception as error:  # noqa: BLE001 (a gradebook the attacks broke: the tests say so)
         measured = {"error": f"{type(error).__name__}: {error}"}
     big_files_cleanup(course)
+    owner = (course / "autograded").stat().st_uid if (course / "autograded").is_dir() else None
     return {"mode": mode, "course": str(course), "names": names, "finished": finished, "seconds": seconds,
+            "autograded_owner": owner,
             "output": output, "before": before, "after": after, "markers": markers, **measured}
 
 
@@ -406,8 +506,8 @@ def defended(request, tmp_path_factory):
     if mode == "uid-4242" and (reason := ordinary_uid_unavailable()):
         pytest.skip(reason)
     # As the current user, only the new attacks (tests/test_batch_grading.py grades the others);
-    # as an ordinary uid, the whole corpus.
-    names = sorted(NEW_ATTACKS) if mode == "current-user" else sorted(CORPUS)
+    # as an ordinary uid, the attacks whose outcome depends on the uid.
+    names = sorted(NEW_ATTACKS) if mode == "current-user" else sorted(UID_DEPENDENT)
     data = once(tmp_path_factory, f"attack-corpus-{mode}", lambda folder: defended_run(mode, names))
     data["results"] = {r["student"]: SubmissionResult(**r) for r in data["output"].get("results", [])}
     print(f"{mode}: batch of {len(data['results'])} submission(s) in {data['seconds']:.0f} s")
@@ -415,17 +515,33 @@ def defended(request, tmp_path_factory):
     return data
 
 
+def graded_here(defended, name):
+    """Skip a test about attack `name` in a run that does not grade it (see UID_DEPENDENT)."""
+    if name not in defended["names"]:
+        where = ("tests/test_batch_grading.py" if defended["mode"] == "current-user" else
+                 "the current-user run or tests/test_batch_grading.py: its outcome does not depend on the uid")
+        pytest.skip(f"{name} is graded as the current user by {where}")
+
+
 def test_defended_batch_finished(defended):
     assert defended["finished"]["returncode"] == 0, defended["finished"]
-    expected = {student(n) for n in defended["names"]} | set(GOOD) | {"special-newline-file"}
-    # The folder whose name has a line break: pathlib's glob skips it today; graded or not, it must not forge.
-    assert set(defended["results"]) - {NEWLINE_STUDENT} == expected
+    expected = {student(n) for n in defended["names"]} | set(GOOD) | {"special-newline-file", NEWLINE_STUDENT}
+    assert set(defended["results"]) == expected
+    # Who really graded: nbgrader's output belongs to the grader's uid.
+    assert defended["autograded_owner"] == (ORDINARY_UID if defended["mode"] == "uid-4242" else os.geteuid())
+
+
+def test_defended_a_folder_name_with_a_line_break_gets_a_status(defended):
+    """nbgrader cannot grade a student id with a line break: the batch says so instead of quoting nbgrader's error."""
+    result = defended["results"][NEWLINE_STUDENT]
+    assert result.score == 0 and result.max_score == MAX_SCORE, result
+    assert result.status.startswith("error: not graded: the folder name is not usable"), result.status
+    assert "line break" in result.status and FORGED not in result.status, result.status
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
 def test_defended_attack_earns_nothing_and_is_flagged(defended, name):
-    if name not in defended["names"]:
-        pytest.skip(f"{name} is graded as the current user by tests/test_batch_grading.py")
+    graded_here(defended, name)
     attack, result = CORPUS[name], defended["results"].get(student(name))
     assert result is not None, f"{name}: no result (the batch did not finish?)"
     assert result.score == attack.earns, f"{name} ({attack.what}) earned {result.score}: {result}"
@@ -458,15 +574,18 @@ def test_defended_no_link_reaches_nbgrader(defended):
 
 
 def test_defended_remount_leaves_no_file_in_rnncourse(defended):
+    graded_here(defended, "remounts_rnncourse")
     assert defended["markers"] == [], "the attack created a file in the repository's rnncourse (deleted now)"
 
 
 def test_defended_memory_files_count_against_the_limit(defended):
+    graded_here(defended, "memfd_hoard")
     result = defended["results"][student("memfd_hoard")]
     assert any("memory limit" in problem for problem in result.problems), result
 
 
 def test_defended_many_files_stay_in_the_scratch_folder(defended):
+    graded_here(defended, "many_files")
     seen = defended["attacks"]["many_files"]
     assert seen["bin_mb"] == 0, seen
     written = (seen["evidence"] or {}).get("written_mb", 0)
@@ -475,17 +594,23 @@ def test_defended_many_files_stay_in_the_scratch_folder(defended):
 
 @pytest.mark.parametrize("name", FLOODS)
 def test_defended_floods_stay_within_the_output_budget(defended, name):
+    graded_here(defended, name)
     size = defended["attacks"][name]["notebook_bytes"]
     assert size is not None and size < 3_000_000, defended["attacks"][name]
 
 
 def test_defended_shadowed_launcher_does_not_run(defended):
+    graded_here(defended, "shadows_kernel_launcher")
     assert defended["attacks"]["shadows_kernel_launcher"]["evidence"] == {"launcher_ran": False}
 
 
 def test_defended_outputs_after_the_tests_are_not_shown(defended):
-    shown = defended["attacks"]["records_hidden_inputs"]["last_cell_output"] or ""
-    assert not any(shape in shown for shape in HIDDEN_ONLY_SHAPES), shown
+    graded_here(defended, "records_hidden_inputs")
+    seen = defended["attacks"]["records_hidden_inputs"]
+    # The attack did record the hidden inputs (the instructor's autograded copy keeps every output), so
+    # their absence from the student's feedback is the feedback's doing (autograder/feedback.py).
+    assert all(shape in (seen["last_cell_output"] or "") for shape in HIDDEN_ONLY_SHAPES), seen
+    assert seen["feedback_hidden_shapes"] == [], (seen, defended["output"].get("feedback_error"))
 
 
 def fifo_run(folder):

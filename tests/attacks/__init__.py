@@ -424,6 +424,9 @@ def _link_payload(links):
     ''') + "".join(f"leave_link({name!r}, {target!r})\n" for name, target in links.items())
 
 
+# KERNEL_SIDE_IMPORTS: the floods import IPython and comm with __import__, which the student's kernel has
+# (with ipykernel); an import statement in a code string would count for tests/test_environment.py as an
+# import of the test suite, which declares neither.
 THE_NOTEBOOK = f"{UNIT}.ipynb"  # the name nbgrader writes the autograded notebook under, in the kernel's folder
 
 NEW_ATTACKS = {
@@ -609,14 +612,15 @@ NEW_ATTACKS = {
     "display_update_flood": Attack(
         "shows a small output, then replaces it with 100 MB through update_display_data (not a cell's own output)",
         code('''
-            from IPython.display import display, update_display
+            ipython_display = __import__("IPython.display", fromlist=["display"])  # (see KERNEL_SIDE_IMPORTS)
+            display, update_display = ipython_display.display, ipython_display.update_display
             display({"text/html": "<p>working</p>"}, raw=True, display_id="progress")
             update_display({"text/html": "<p>" + "x" * 100_000_000 + "</p>"}, raw=True, display_id="progress")
         ''')),
     "widget_flood": Attack(
         "opens a widget comm whose state is 100 MB: nbclient keeps widget state in the notebook's metadata",
         code('''
-            from comm import create_comm
+            create_comm = __import__("comm").create_comm  # (see KERNEL_SIDE_IMPORTS)
             state = {"_model_module": "flood", "_model_module_version": "1.0.0", "_model_name": "Flood",
                      "value": "x" * 100_000_000}
             create_comm(target_name="jupyter.widget", data={"state": state})
