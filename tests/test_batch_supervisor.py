@@ -230,14 +230,16 @@ def grade_small_class(course):
     # No submission can make the grading process hold much (the wire refuses large replies), so its
     # memory limit is tried with a limit below what any grading process holds: a later submission,
     # graded alone (the others are unchanged), must be lost twice with a zero, not stop the run.
+    unchanged_by_first_run = _listing(submitted) == before
     write(submitted / "grader-over-limit" / UNIT, solution())
+    before = _listing(submitted)
     over_limit = grade_assignment(course, UNIT, jobs=1, options=LIMITS, progress=log.append, referee_memory_mb=50)
     autograded = course / "autograded"
     hog_outputs = "".join(str(output) for cell in nbformat.read(autograded / "referee-hog" / UNIT / f"{UNIT}.ipynb",
                                                                 as_version=4).cells for output in cell.get("outputs", []))
     return {"results": {r.student: r.__dict__ for r in results}, "log": log, "report": format_report(results),
             "over_limit": {r.student: r.__dict__ for r in over_limit}, "hog_outputs": hog_outputs,
-            "submitted_unchanged": _listing(submitted) == before,
+            "submitted_unchanged": unchanged_by_first_run and _listing(submitted) == before,
             "beside_autograded": sorted(p.name for p in (autograded / "links-beside" / UNIT).iterdir()),
             "flood_size": (autograded / "display-flood" / UNIT / f"{UNIT}.ipynb").stat().st_size,
             "flood_notebook": nbformat.read(autograded / "display-flood" / UNIT / f"{UNIT}.ipynb", as_version=4)}
