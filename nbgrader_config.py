@@ -20,6 +20,17 @@ c.Execute.timeout = 120
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"(?m)Warning|WARNING|absl::InitializeLog|^[IWE]\d{4} "
 
+# Every way of autograding computes the verdicts alike: `nbgrader autograde`, the formgrader's
+# Autograde button, `autograder grade` and `autograder check` run the students' code in a sandbox
+# and the test cells in the referee, outside it (autograder/isolated.py, docs/architecture.md).
+from autograder.isolated import use_referee  # noqa: E402
+
+use_referee(c)
+
+# Graded cells a student deleted are put back from the instructor's version and graded (the
+# submission is flagged for a person to look at).
+c.OverwriteCells.add_missing_cells = True
+
 # `autograder grade UNIT --zip download.zip` imports an LMS download with nbgrader's zip_collect.
 # The student id comes from the LMS's own part of each path (autograder/lms.py): the first field of
 # a Canvas file name `<login>_<user id>_<submission id>_<file>` or the participant id of a Moodle

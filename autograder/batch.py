@@ -112,6 +112,18 @@ def submission_digest(course, assignment, student):
                 digest.update(read_regular_file(folder / relative))
         digest.update("\0".join(map(str, others)).encode())  # a link or FIFO added or removed: regrade
     digest.update((course / "nbgrader_config.py").read_bytes())
+    digest.update(grading_code_digest().encode())
+    return digest.hexdigest()
+
+
+def grading_code_digest():
+    """A hash of the code a verdict depends on besides the course folder: the grader's own modules and
+    the packages the tests import from the sandbox's side (the course's helper package)."""
+    from autograder.sandbox import rnncourse_folder
+    digest = hashlib.sha256()
+    for folder in (Path(__file__).resolve().parent, rnncourse_folder()):
+        for path in sorted(folder.rglob("*.py")):
+            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -141,17 +153,33 @@ def suspicious_code(notebook, instructor=None):
 
 
 def changed_locked_cells(notebook, instructor):
-    """Reasons to look: instructor's locked code cells the student deleted, unlocked or edited."""
+    """Reasons to look: instructor's locked code cells the student deleted, unlocked or edited.
+
+    A cell is unedited if it reads as the instructor's release or source has it now, or as it was
+    released to the student: nbgrader's checksum in the cell's metadata, taken when the assignment
+    was generated, still matches (so a test fixed in source/ since then flags nobody). A student
+    who forges that checksum gains nothing: locked cells are graded as the instructor wrote them.
+    """
+    from nbgrader.utils import compute_checksum
     submitted = {}
     for cell in notebook.cells:
         submitted.setdefault(cell.metadata.get("nbgrader", {}).get("grade_id"), cell)
+
+    def unedited(grade_id):
+        cell = submitted[grade_id]
+        if cell.source.strip() in instructor[grade_id]:
+            return True
+        try:
+            return cell.metadata["nbgrader"].get("checksum") == compute_checksum(cell)
+        except Exception:  # noqa: BLE001 (metadata nbgrader cannot read: not the released cell)
+            return False
+
     missing = [grade_id for grade_id in instructor if grade_id not in submitted]
-    edited = [grade_id for grade_id in instructor
-              if grade_id in submitted and submitted[grade_id].source.strip() not in instructor[grade_id]]
+    edited = [grade_id for grade_id in instructor if grade_id in submitted and not unedited(grade_id)]
     flags = []
     if missing:
-        flags.append("deleted instructor cells or removed their nbgrader metadata (a missing test cell "
-                     "earns nothing): " + ", ".join(missing))
+        flags.append("deleted instructor cells or removed their nbgrader metadata (put back from source/ "
+                     "and graded): " + ", ".join(missing))
     if edited:
         flags.append("edited locked cells (graded as the instructor wrote them): " + ", ".join(edited))
     return flags
@@ -223,22 +251,17 @@ def _grade_with_nbgrader(course, assignment, student, options, submitted_directo
     """
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
-    from nbgrader.preprocessors import DeduplicateIds, Execute
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
 
-    from autograder.isolated import IsolatedExecute, RemoveDuplicateIds
+    from autograder.isolated import use_referee
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    use_referee(config)  # whatever the course's configuration says: instructors grade with the referee
     config.merge(Config({
         "CourseDirectory": {"root": str(course), "student_id": student, "assignment_id": assignment,
                             "submitted_directory": str(submitted_directory)},
-        "Autograde": {"create_student": True, "autograde_preprocessors": [
-            IsolatedExecute if pp is Execute else pp
-            for pp in Autograde.class_traits()["autograde_preprocessors"].default()],
-            "sanitize_preprocessors": [
-            RemoveDuplicateIds if pp is DeduplicateIds else pp
-            for pp in Autograde.class_traits()["sanitize_preprocessors"].default()]},
+        "Autograde": {"create_student": True},
         "BaseConverter": {"force": True},
         "IsolatedExecute": {"timeout": config.Execute.get("timeout", 120), **options},
     }))
@@ -249,7 +272,10 @@ def _grade_with_nbgrader(course, assignment, student, options, submitted_directo
     try:
         converter.start()
     except Exception as error:  # noqa: BLE001 (nbgrader's own message only says "see the above traceback")
-        raise RuntimeError(log.explain() or str(error)) from None
+        explained = log.explain()
+        if explained:
+            raise SubmissionRefused(explained) from None
+        raise NotGraded(f"{type(error).__name__}: {error}") from None
     finally:
         converter.log.removeHandler(log)
 
@@ -303,7 +329,29 @@ def _zero_in_gradebook(course, assignment, student):
         submission = gradebook.update_or_create_submission(assignment, student)
         for notebook in submission.notebooks:
             for grade in notebook.grades:
-                grade.auto_score, grade.manual_score, grade.needs_manual_grade = 0, None, False
+                # A score a person entered (a free-text answer, an adjustment) stays, and so does the
+                # need for one; only what the autograder gives becomes zero.
+                grade.auto_score = 0
+                if grade.manual_score is None:
+                    grade.needs_manual_grade = False
+        gradebook.db.commit()
+
+
+class NotGraded(Exception):
+    """The grader, not the student, failed: nothing goes into the gradebook and the next run tries again."""
+
+
+class SubmissionRefused(Exception):
+    """nbgrader refused the student's notebook (its cells or their metadata changed): zero, and why."""
+
+
+def _flag_in_gradebook(course, assignment, student):
+    """Set the formgrader's own "flagged" marker on the student's notebooks: a person should look.
+    A marker set before (by the grader or a person) is never cleared here."""
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for notebook in gradebook.find_submission(assignment, student).notebooks:
+            notebook.flagged = True
         gradebook.db.commit()
 
 
@@ -315,17 +363,29 @@ def grade_one(course, assignment, student, options):
     with tempfile.TemporaryDirectory(prefix="rnn-submitted-") as staging:
         try:
             _grade_staged(course, assignment, student, options, Path(staging), result)
-        except Exception as error:  # noqa: BLE001 (nbgrader refused it, e.g. broken metadata: zero, and say why)
-            result.status = "error: " + (str(error).strip().splitlines() or [type(error).__name__])[-1][:300]
+        except (SubmissionRefused, CourseError) as error:  # the submission's fault: zero, and say why
+            result.status = "error: " + _last_line(error)
             try:
                 _zero_in_gradebook(course, assignment, student)
                 result.score, result.max_score, _ = _scores(course, assignment, student)
             except Exception as second:  # noqa: BLE001 (said in the report; the batch goes on)
                 result.problems.append(f"could not record a zero either: {second}")
+        except Exception as error:  # noqa: BLE001 (the grader's fault: the gradebook keeps what it had)
+            result.status = "not graded: " + _last_line(error)
+            result.flags.append("the grader failed on this submission; it is graded again on the next run")
     if result.problems and result.status == "graded":
         result.status = "graded, with problems"
+    if result.flags and not result.status.startswith("not graded"):
+        try:
+            _flag_in_gradebook(course, assignment, student)
+        except Exception as error:  # noqa: BLE001 (said in the report; the batch goes on)
+            result.problems.append(f"could not flag it in the gradebook: {error}")
     result.seconds = time.monotonic() - started
     return result
+
+
+def _last_line(error):
+    return (str(error).strip().splitlines() or [type(error).__name__])[-1][:300]
 
 
 def _grade_staged(course, assignment, student, options, staging, result):
@@ -345,21 +405,33 @@ def _grade_staged(course, assignment, student, options, staging, result):
                               "rename the folder under submitted/ and grade again")
         instructor = instructor_code(course, assignment)
         result.flags += changed_locked_cells(notebook, instructor) + suspicious_code(notebook, instructor)
-        for attempt in range(3):  # two workers may meet on the gradebook's lock
-            try:
-                _grade_with_nbgrader(course, assignment, student, options, staging)
-                break
-            except Exception as error:
-                if "database is locked" not in str(error) or attempt == 2:
-                    raise
-                time.sleep(1 + attempt)
+        _grade_with_nbgrader(course, assignment, student, options, staging)
         report = REPORTS.pop(str((course / "autograded" / student / assignment).resolve()), None)
         if report is not None:
             result.problems += report.problems
     result.score, result.max_score, result.needs_manual_grade = _scores(course, assignment, student)
 
 
+def wait_for_gradebook():
+    """Make every SQLite connection of this process wait up to a minute for the gradebook's lock.
+
+    Workers write their students' grades into one gradebook.db; nbgrader opens it with SQLite's
+    default wait of 5 s, after which a write fails with "database is locked". Waiting longer
+    retries only the write (in SQLite), not the student's whole notebook.
+    """
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    if not event.contains(Engine, "connect", _busy_timeout):
+        event.listen(Engine, "connect", _busy_timeout)
+
+
+def _busy_timeout(connection, _record):
+    if type(connection).__module__.startswith("sqlite3"):
+        connection.execute("PRAGMA busy_timeout = 60000")
+
+
 def _worker_init(path_entry):
+    wait_for_gradebook()
     import warnings
     warnings.filterwarnings("ignore", message=".*not in session.*")  # SQLAlchemy noise from nbgrader's API
     os.environ["PATH"] = path_entry
@@ -513,15 +585,12 @@ def _lost_result(course, assignment, student, reasons, seconds):
     result.status = f"error: the grading process died: {reasons[-1]}{attempts}"
     result.problems = [f"grading attempt {i}: the grading process died: {why}" for i, why in enumerate(reasons, 1)]
     result.flags.append("the grading process died while grading this submission: look at it by hand")
-    for attempt in range(3):  # the workers may hold the gradebook's lock
-        try:
-            _zero_in_gradebook(course, assignment, student)
-            result.score, result.max_score, _ = _scores(course, assignment, student)
-            break
-        except Exception as error:  # noqa: BLE001 (said in the report; the batch goes on)
-            if attempt == 2:
-                result.problems.append(f"could not record a zero: {error}")
-            time.sleep(1 + attempt)
+    try:
+        _zero_in_gradebook(course, assignment, student)
+        result.score, result.max_score, _ = _scores(course, assignment, student)
+        _flag_in_gradebook(course, assignment, student)
+    except Exception as error:  # noqa: BLE001 (said in the report; the batch goes on)
+        result.problems.append(f"could not record a zero: {error}")
     return result
 
 
@@ -541,13 +610,19 @@ def default_submission_timeout(options):
 def grade_assignment(course, assignment, jobs=None, force=False, options=None, progress=print,
                      submission_timeout=None, referee_memory_mb=REFEREE_MEMORY_MB):
     """Grade every submission of `assignment` under submitted/; return [SubmissionResult]."""
-    course = Path(course).resolve()
+    course, options = Path(course).resolve(), dict(options or {})
     if not (course / "source" / assignment).is_dir():
         raise CourseError(f"no assignment {assignment!r} under {course / 'source'}")
     students = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{assignment}") if p.is_dir())
     if not students:
         raise CourseError(f"no submissions of {assignment} under {course / 'submitted'} "
                           f"(collect them with `nbgrader collect {assignment}` or pass --zip)")
+    if options.get("sandbox", True):
+        from autograder.sandbox import NOBODY, sandbox_problem
+        problem = sandbox_problem(options.get("sandbox_uid", NOBODY))
+        if problem:  # before anything is graded or written: every submission would fail alike
+            raise CourseError(f"cannot grade: {problem}")
+    wait_for_gradebook()
     run_nbgrader(course, "generate_assignment", assignment, "--force", "--log-level=ERROR")
     state_path = course / STATE_FOLDER / f"{assignment}.json"
     state = {} if force else _load_state(state_path)
@@ -562,7 +637,7 @@ def grade_assignment(course, assignment, jobs=None, force=False, options=None, p
     if results:
         progress(f"{len(results)} submission(s) unchanged since the last run: kept their grades (--force regrades)")
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
-    options = {"threads": max(1, (os.cpu_count() or 1) // jobs), **(options or {})}
+    options = {"threads": max(1, (os.cpu_count() or 1) // jobs), **options}
     timeout = submission_timeout or default_submission_timeout(options)
     progress(f"grading {len(todo)} submission(s) of {assignment} with {jobs} worker(s)")
 
@@ -570,7 +645,7 @@ def grade_assignment(course, assignment, jobs=None, force=False, options=None, p
         results.append(result)
         progress(f"[{len(results) - (len(students) - len(todo))}/{len(todo)}] {printable(result.student)}: "
                  f"{result.score:g}/{result.max_score:g} {printable(result.status)} ({result.seconds:.0f} s)")
-        if not result.status.startswith("error: the grading process died"):
+        if not result.status.startswith(("error: the grading process died", "not graded")):
             # (a death may come from the machine, e.g. another program's memory: the next run tries again)
             state[result.student] = {"digest": digests[result.student], "result": asdict(result)}
             state_path.parent.mkdir(exist_ok=True)

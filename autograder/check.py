@@ -4,7 +4,6 @@ from collections import Counter
 from pathlib import Path
 
 from autograder.course import CourseError, assignment_notebook, nbgrader_cells, read_notebook, source_units
-from autograder.grading import grade_submissions
 
 
 def identify_unit(nb, path):
@@ -43,14 +42,25 @@ def locked_cell_notes(nb, unit):
     return notes
 
 
-def check(path, on_start=lambda unit: None):
-    """Grade the notebook at `path`; return (unit, notes, results). `on_start(unit)` shows progress."""
+def check(path, on_start=lambda unit, sandboxed: None, sandbox=None):
+    """Grade the notebook at `path` as instructors do; return (unit, notes, results).
+
+    `sandbox`: run the code under bubblewrap (True), without it (False), or with it where it can
+    start (None). The tests run in the referee either way, so the verdicts are the same.
+    `on_start(unit, sandboxed)` shows progress."""
+    from autograder.grading import grade_notebooks
+    from autograder.sandbox import sandbox_problem
     path = Path(path)
     nb = read_notebook(path)
     unit = identify_unit(nb, path)
     notes = locked_cell_notes(nb, unit)
-    on_start(unit)
-    results = grade_submissions(unit, {"self-check": path})["self-check"]
+    if sandbox is None:
+        sandbox = sandbox_problem() is None
+    on_start(unit, sandbox)
+    submission, results = grade_notebooks(unit, {"self-check": path}, sandbox=sandbox)["self-check"]
+    if not submission.status.startswith("graded"):
+        notes.append(submission.status)
+    notes += submission.problems
     return unit, notes, results
 
 

@@ -16,6 +16,11 @@ def _parser():
     check = commands.add_parser("check", help="grade a filled-in notebook with all tests, hidden ones too")
     check.add_argument("notebook", help="path to your notebook, e.g. release/02_hidden_state/02_hidden_state.ipynb")
     check.add_argument("--json", action="store_true", help="print the results as JSON")
+    sandbox = check.add_mutually_exclusive_group()
+    sandbox.add_argument("--sandbox", dest="sandbox", action="store_const", const=True,
+                         help="run your code under bubblewrap, or stop if it cannot (default: where it can)")
+    sandbox.add_argument("--no-sandbox", dest="sandbox", action="store_const", const=False,
+                         help="run your code as yourself (the tests still run outside it: same verdicts)")
     grade = commands.add_parser("grade", help="autograde every submission of an assignment into the gradebook, "
                                               "sandboxed and in parallel; write grades.csv")
     grade.add_argument("assignment", help="the unit, e.g. 02_hidden_state")
@@ -69,11 +74,16 @@ def main(argv=None):
                   + ", ".join(units))
         elif args.command == "check":
             from autograder.check import as_json, check, format_table
-            def announce(unit):
+            def announce(unit, sandboxed):
                 if not args.json:
-                    print(f"Grading {args.notebook} as unit {unit}, hidden tests included "
-                          "(under a minute)...", flush=True)
-            result = check(args.notebook, on_start=announce)
+                    where = "in a sandbox" if sandboxed else "without a sandbox"
+                    print(f"Grading {args.notebook} as unit {unit}, hidden tests included, {where}, as your "
+                          "instructor's grader does (under a minute)...", flush=True)
+            if args.sandbox:
+                from autograder.sandbox import sandbox_problem
+                if problem := sandbox_problem():
+                    raise CourseError(problem)
+            result = check(args.notebook, on_start=announce, sandbox=args.sandbox)
             print(as_json(*result) if args.json else format_table(*result))
         elif args.command == "grade":
             _grade(args)

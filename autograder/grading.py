@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from autograder.course import make_scratch_course, nbgrader_cells, run_nbgrader
+from autograder.course import make_scratch_course, nbgrader_cells
 
 ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -37,14 +37,24 @@ def failure_message(cell):
     return ""
 
 
-def grade_submissions(unit, submissions, keep_dir=None, source=None, extra_config=""):
-    """Autograde {student_id: notebook path} for `unit`; return {student_id: [CellResult, ...]}.
+def grade_submissions(unit, submissions, keep_dir=None, source=None, extra_config="", sandbox=True, jobs=1):
+    """Autograde {student_id: notebook path} for `unit`; return {student_id: [CellResult, ...]}."""
+    graded = grade_notebooks(unit, submissions, keep_dir, source, extra_config, sandbox, jobs)
+    return {student: cells for student, (_, cells) in graded.items()}
 
-    Every submission is graded by one `nbgrader autograde` run in a scratch course built from
-    source/, so hidden tests and locked cells come from the instructor's version. `source` grades
-    against another instructor's notebook instead (a part of the unit, say); `extra_config` is
-    appended to the scratch course's nbgrader_config.py; `keep_dir` keeps the scratch course there.
+
+def grade_notebooks(unit, submissions, keep_dir=None, source=None, extra_config="", sandbox=True, jobs=1):
+    """Grade {student_id: notebook path} as `autograder grade` does; return {student_id: (SubmissionResult,
+    [CellResult, ...])}.
+
+    The engine is the instructors' one (autograder.batch, the referee): a scratch course built from
+    source/ holds the submissions, so hidden tests and locked cells come from the instructor's version
+    and no real gradebook is touched. `source` grades against another instructor's notebook instead (a
+    part of the unit, say); `extra_config` is appended to the scratch course's nbgrader_config.py;
+    `keep_dir` keeps the scratch course there; `sandbox=False` runs the student's code without
+    bubblewrap (the tests still run in the referee); `jobs` submissions are graded at once.
     """
+    from autograder.batch import grade_assignment
     with tempfile.TemporaryDirectory(prefix="rnn-course-grade-") as scratch:
         course = Path(keep_dir or scratch)
         make_scratch_course(course, [unit])
@@ -53,17 +63,22 @@ def grade_submissions(unit, submissions, keep_dir=None, source=None, extra_confi
         if extra_config:
             with open(course / "nbgrader_config.py", "a") as config:
                 config.write("\n" + extra_config + "\n")
-        run_nbgrader(course, "generate_assignment", unit, "--force", "--log-level=ERROR")
         for student, notebook in submissions.items():
             folder = course / "submitted" / student / unit
             folder.mkdir(parents=True)
             shutil.copy(notebook, folder / f"{unit}.ipynb")
-        run_nbgrader(course, "autograde", unit, "--force", "--log-level=ERROR")
-        return {student: _results(course, unit, student) for student in submissions}
+        results = grade_assignment(course, unit, jobs=jobs, force=True, options={"sandbox": sandbox},
+                                   progress=lambda line: None)
+        return {r.student: (r, _results(course, unit, r.student, r.status)) for r in results}
 
 
-def _results(course, unit, student):
-    graded = nbformat.read(course / "autograded" / student / unit / f"{unit}.ipynb", as_version=4)
+def _results(course, unit, student, status="graded"):
+    path = course / "autograded" / student / unit / f"{unit}.ipynb"
+    graded = nbformat.read(path, as_version=4) if status.startswith("graded") and path.exists() else None
+    if graded is None:  # nbgrader did not grade it (no notebook, broken JSON): every cell earned what the gradebook says
+        graded = nbformat.read(course / "source" / unit / f"{unit}.ipynb", as_version=4)
+        return [CellResult(grade_id, 0.0, possible, status, by_hand)
+                for grade_id, possible, by_hand in _graded_cells(graded)]
     cells = nbgrader_cells(graded)
     results = []
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
@@ -86,3 +101,11 @@ def _results(course, unit, student):
 def _position(nb, grade_id):
     ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells]
     return ids.index(grade_id) if grade_id in ids else len(ids)
+
+
+def _graded_cells(nb):
+    """(grade id, points, by hand) of the graded cells of an instructor's notebook, in order."""
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade"):
+            yield meta["grade_id"], float(meta.get("points", 0)), bool(meta.get("solution"))

@@ -85,6 +85,17 @@ class RemoveDuplicateIds(DeduplicateIds):
         return cell, resources
 
 
+def use_referee(config):
+    """Make nbgrader's Autograde (the `nbgrader autograde` command, the formgrader's Autograde button,
+    `autograder grade`) run cells with IsolatedExecute, and drop duplicated cells' metadata with
+    RemoveDuplicateIds: its preprocessor lists with those two steps swapped in, nothing else changed."""
+    from nbgrader.converters import Autograde
+    swap = {Execute: IsolatedExecute, DeduplicateIds: RemoveDuplicateIds}
+    for name in ("autograde_preprocessors", "sanitize_preprocessors"):
+        config.Autograde[name] = [swap.get(pp, pp) for pp in Autograde.class_traits()[name].default()]
+    return config
+
+
 class OutputBudget:
     """Characters of output the sandboxed cells of one notebook may still produce, per cell and in all."""
 
@@ -131,6 +142,15 @@ def _content_chars(content):
     return chars
 
 
+def _forget_models():
+    """A worker grades one student after another: nothing of Keras's state (models, layer names, the
+    graph) from the last notebook's tests reaches the next one's."""
+    import sys
+    keras = sys.modules.get("keras")
+    if keras is not None:
+        keras.backend.clear_session()
+
+
 def _note(text):
     return NotebookNode(output_type="error", ename="NotRun", evalue=text, traceback=[f"NotRun: {text}"])
 
@@ -146,8 +166,12 @@ class IsolatedExecute(Execute):
     sandbox_uid = Integer(NOBODY, help="The unprivileged uid (and gid) that runs bubblewrap when grading as "
                           "root").tag(config=True)
 
+    sandbox = Bool(True, help="Run the student's code under bubblewrap. Off only for a self-check on a machine "
+                   "without it: the tests run in the referee either way, so the verdicts are the same").tag(config=True)
+
     def create_kernel_manager(self):
-        self.km = SandboxedKernelManager(self._folder, self._run_dir, self._limits, sandbox_uid=self.sandbox_uid)
+        self.km = SandboxedKernelManager(self._folder, self._run_dir, self._limits, sandbox_uid=self.sandbox_uid,
+                                         sandboxed=self.sandbox)
         return self.km
 
     # Widgets are not graded: their comm messages are dropped (see process_message), and none of
@@ -203,7 +227,8 @@ class IsolatedExecute(Execute):
         with tempfile.TemporaryDirectory(prefix="rnn-sandbox-") as run_dir:
             self._run_dir = run_dir
             self.km = None
-            watchdog = Watchdog(self._limits)
+            watchdog = Watchdog(self._limits, sandboxed=self.sandbox)
+            _forget_models()
             try:
                 # The kernel never works in nbgrader's folder (it gets copies of its files, in memory).
                 with self.setup_kernel(cwd=run_dir):

@@ -253,21 +253,53 @@ def _enter_sandbox(limit_bytes, cgroup_procs):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+def sandbox_problem(sandbox_uid=NOBODY):
+    """Why no sandbox can start on this machine (one line naming what to install or change), or None.
+
+    Starts a real, empty sandbox: bwrap may be installed and still fail (no unprivileged user
+    namespaces, a container without the capabilities bwrap needs)."""
+    import subprocess
+    try:
+        uid = kernel_uid(sandbox_uid)
+        check_readable([*_read_only_roots(), private_rnncourse()], uid, uid, parents=not grading_as_root())
+        with tempfile.TemporaryDirectory(prefix="rnn-sandbox-check-") as run_dir:
+            socket_folder(run_dir).mkdir()
+            Path(run_dir, "kernel.json").write_text("{}")
+            command = bwrap_command(Path(run_dir), run_dir, Limits())
+            command += (drop_privileges(uid) if grading_as_root() else []) + [sys.executable, "-c", "pass"]
+            result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    except SandboxUnavailable as error:
+        return str(error)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"bubblewrap could not start a sandbox: {error}"
+    if result.returncode != 0:
+        detail = (result.stderr.strip().splitlines() or [f"exit code {result.returncode}"])[-1]
+        return (f"bubblewrap could not start a sandbox here ({detail}); it needs unprivileged user namespaces "
+                "(sysctl kernel.unprivileged_userns_clone=1) or root")
+    return None
+
+
 class SandboxedKernelManager(KernelManager):
-    """A KernelManager whose kernel runs under bwrap, reached over Unix sockets in run_dir/sockets."""
+    """A KernelManager whose kernel runs under bwrap, reached over Unix sockets in run_dir/sockets.
+
+    With `sandboxed=False` (a self-check on a laptop without bubblewrap) the same kernel, with the same
+    environment and limits the watchdog enforces, runs as the user in a copy of the notebook's folder:
+    the tests still run outside it, in the referee, so the verdicts are the same."""
     # nbclient polls the kernel from asyncio tasks: with the default blocking client, get_msg() stalls
     # its event loop for good once the kernel dies or loops (no cell timeout, no dead-kernel check).
     client_class = DottedObjectName("jupyter_client.asynchronous.AsyncKernelClient")
 
-    def __init__(self, folder, run_dir, limits, sandbox_uid=NOBODY, **kwargs):
+    def __init__(self, folder, run_dir, limits, sandbox_uid=NOBODY, sandboxed=True, **kwargs):
         super().__init__(kernel_name="python3", transport="ipc", ip=str(socket_folder(run_dir) / "kernel"),
                          connection_file=str(Path(run_dir) / "kernel.json"), **kwargs)
-        self._folder, self._run_dir, self._limits = folder, run_dir, limits
-        self._uid = kernel_uid(sandbox_uid)
+        self._folder, self._run_dir, self._limits, self.sandboxed = folder, run_dir, limits, sandboxed
+        self._uid = kernel_uid(sandbox_uid) if sandboxed else os.geteuid()
         self.cgroup = None
+        socket_folder(run_dir).mkdir(mode=0o700, exist_ok=True)
+        if not sandboxed:
+            return
         # As root, bwrap binds the folders as root: the kernel's uid needs only the folders themselves.
         check_readable([*_read_only_roots(), private_rnncourse()], self._uid, self._uid, parents=not grading_as_root())
-        socket_folder(run_dir).mkdir(mode=0o700, exist_ok=True)
         if grading_as_root():  # the kernel, as self._uid, owns its socket folder
             os.chown(socket_folder(run_dir), self._uid, self._uid)
 
@@ -275,14 +307,17 @@ class SandboxedKernelManager(KernelManager):
     def kernel_spec(self):
         # -P: the kernel's cwd is not on sys.path while Python starts, so a submitted
         # ipykernel_launcher.py cannot replace the launcher; -s: no user site-packages.
-        argv = [sys.executable, "-P", "-s", "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                # Inside the sandbox's PID namespace the parent is bwrap's init, pid 1: no parent polling
-                # (bwrap's --die-with-parent ends the kernel with the grader instead).
-                "--IPKernelApp.parent_handle=0"]
+        argv = [sys.executable, "-P", "-s", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        if self.sandboxed:
+            # Inside the sandbox's PID namespace the parent is bwrap's init, pid 1: no parent polling
+            # (bwrap's --die-with-parent ends the kernel with the grader instead).
+            argv.append("--IPKernelApp.parent_handle=0")
         return KernelSpec(argv=argv, display_name="sandboxed python3", language="python",
                           interrupt_mode="message", env=kernel_environment(self._folder, self._limits.threads))
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
+        if not self.sandboxed:
+            return await self._launch_unsandboxed(kernel_cmd, **kw)
         if grading_as_root():  # jupyter_client wrote it 0600; the bind into the sandbox is read-only
             os.chown(self.connection_file, self._uid, self._uid)
         self.cgroup = cgroups.MemoryCgroup.create(self._limits.memory_mb)
@@ -301,6 +336,28 @@ class SandboxedKernelManager(KernelManager):
             for fd in fds:
                 os.close(fd)  # bwrap, started, holds its own copies
 
+    async def _launch_unsandboxed(self, kernel_cmd, **kw):
+        """The kernel as the user, in a copy of the notebook's regular files (as the sandbox has)."""
+        work = Path(self._run_dir) / "work" / Path(self._folder).name
+        work.mkdir(parents=True)
+        entries = scratch_entries(self._folder, self._limits.writable_mb * 2**20)
+        try:
+            for relative, fd in entries:
+                if fd is None:
+                    (work / relative).mkdir(parents=True, exist_ok=True)
+                else:
+                    with os.fdopen(os.dup(fd), "rb") as source:
+                        (work / relative).write_bytes(source.read())
+        finally:
+            for _, fd in entries:
+                if fd is not None:
+                    os.close(fd)
+        limit = self._limits.file_mb * 2**20
+        kw.update(cwd=str(work), preexec_fn=lambda: _enter_sandbox(limit, None),
+                  stdout=open(Path(self._run_dir) / "kernel.log", "ab"))
+        kw["stderr"] = kw["stdout"]
+        return await super()._async_launch_kernel(list(kernel_cmd), **kw)
+
     def remove_cgroup(self):
         if self.cgroup is not None:
             self.cgroup.remove()
@@ -314,8 +371,8 @@ class SandboxedKernelManager(KernelManager):
 class Watchdog:
     """Kills a process tree that breaks its limits; `reason` says which limit, or None."""
 
-    def __init__(self, limits, poll_seconds=0.1):
-        self.limits, self.poll_seconds = limits, poll_seconds
+    def __init__(self, limits, poll_seconds=0.1, sandboxed=True):
+        self.limits, self.poll_seconds, self.sandboxed = limits, poll_seconds, sandboxed
         self._reason, self.peak_mb = None, 0.0
         self._root, self._started, self._inside = None, None, None
         self._cgroup, self._run_dir, self._in_memory_folders = None, None, ("", "/tmp", "/dev", "/dev/shm")
@@ -375,6 +432,8 @@ class Watchdog:
 
         Counted from the sandbox's own /proc, which stays cheap during a fork bomb; walking the
         process tree with psutil gets slower with every fork, and a bomb outruns it."""
+        if not self.sandboxed:  # no PID namespace of its own: the process tree is counted instead
+            return False
         try:
             if self._inside is None:
                 children = psutil.Process(self._root).children()
