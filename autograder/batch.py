@@ -185,6 +185,18 @@ def changed_locked_cells(notebook, instructor):
     return flags
 
 
+def moved_cells(notebook, course, assignment):
+    """A reason to look if the student moved the instructor's cells out of order (they are graded in
+    the instructor's order: autograder.isolated.RestoreInstructorCells)."""
+    from autograder.isolated import grade_id, in_instructor_order
+    source = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    order = [grade_id(cell) for cell in source.cells if grade_id(cell)]
+    ids = [grade_id(cell) for cell in notebook.cells]
+    if ids == [grade_id(cell) for cell in in_instructor_order(notebook.cells, order)]:
+        return []
+    return ["moved the instructor's cells out of their order (graded in the instructor's order)"]
+
+
 def stage_submission(folder, staged):
     """Copy the student's regular files from `folder` to `staged`; return the names of what was left out.
 
@@ -404,7 +416,8 @@ def _grade_staged(course, assignment, student, options, staging, result):
             raise CourseError(f"not graded: the folder name is not usable as a student id ({why}); "
                               "rename the folder under submitted/ and grade again")
         instructor = instructor_code(course, assignment)
-        result.flags += changed_locked_cells(notebook, instructor) + suspicious_code(notebook, instructor)
+        result.flags += changed_locked_cells(notebook, instructor) + moved_cells(notebook, course, assignment)
+        result.flags += suspicious_code(notebook, instructor)
         _grade_with_nbgrader(course, assignment, student, options, staging)
         report = REPORTS.pop(str((course / "autograded" / student / assignment).resolve()), None)
         if report is not None:

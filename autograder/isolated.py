@@ -22,8 +22,9 @@ from pathlib import Path
 import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
+from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import DeduplicateIds, Execute
+from nbgrader.preprocessors import DeduplicateIds, Execute, OverwriteCells
 from traitlets import Bool, Integer
 
 from autograder import referee
@@ -85,15 +86,92 @@ class RemoveDuplicateIds(DeduplicateIds):
         return cell, resources
 
 
+def grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def in_instructor_order(cells, order):
+    """`cells` with the instructor's cells (grade ids in `order`) in that order; every other cell keeps
+    following the instructor's cell it followed (a student's helper cell stays with its solution)."""
+    position = {name: i for i, name in enumerate(order)}
+    head, chunks = [], []
+    for cell in cells:
+        if grade_id(cell) in position:
+            chunks.append((position[grade_id(cell)], [cell]))
+        elif chunks:
+            chunks[-1][1].append(cell)
+        else:
+            head.append(cell)
+    chunks.sort(key=lambda chunk: chunk[0])  # stable: duplicated cells keep their order
+    return head + [cell for _, chunk in chunks for cell in chunk]
+
+
+class RestoreInstructorCells(OverwriteCells):
+    """nbgrader's OverwriteCells, then the instructor's order of cells.
+
+    - Deleted graded cells come back (add_missing_cells) after the nearest earlier instructor cell
+      the submission still has. nbgrader's own add_missing_grade_cells only looks for that cell
+      among graded and solution cells, and fails with a KeyError when it is another locked cell
+      (a test cell after the instructor's markdown), so the method is replaced; nbgrader's
+      missing_cell_transform still makes the cell.
+    - Cells a student moved are put back in the instructor's order, so each test runs after the
+      solution it tests, as the instructor wrote it (in_instructor_order).
+    """
+
+    def preprocess(self, nb, resources):
+        nb, resources = super().preprocess(nb, resources)
+        with Gradebook(resources["nbgrader"]["db_url"]) as gradebook:
+            order = [cell.name for cell in self._source_notebook(gradebook).source_cells]
+        nb.cells = in_instructor_order(nb.cells, order)
+        return nb, resources
+
+    def _source_notebook(self, gradebook):
+        return gradebook.find_notebook(self.notebook_id, self.assignment_id)
+
+    def add_missing_grade_cells(self, nb, resources):
+        source = self._source_notebook(self.gradebook)
+        source_cells = list(source.source_cells)
+        order = [cell.name for cell in source_cells]
+        solutions = {cell.name for cell in source.solution_cells}
+        present = {grade_id(cell) for cell in nb.cells} - {None}
+        for graded in source.grade_cells:
+            if graded.name in present:
+                continue
+            self.log.warning(f"Missing grade cell {graded.name} encountered, adding to notebook")
+            index = order.index(graded.name)
+            cell = self.missing_cell_transform(source_cells[index], graded.max_score,
+                                               is_solution=graded.name in solutions)
+            earlier = [name for name in order[:index] if name in present]
+            at = 0 if not earlier else 1 + max(i for i, c in enumerate(nb.cells) if grade_id(c) == earlier[-1])
+            nb.cells.insert(at, cell)
+            present.add(graded.name)
+        return nb, resources
+
+
 def use_referee(config):
     """Make nbgrader's Autograde (the `nbgrader autograde` command, the formgrader's Autograde button,
-    `autograder grade`) run cells with IsolatedExecute, and drop duplicated cells' metadata with
-    RemoveDuplicateIds: its preprocessor lists with those two steps swapped in, nothing else changed."""
+    `autograder grade`) run cells with IsolatedExecute, drop duplicated cells' metadata with
+    RemoveDuplicateIds and restore the instructor's cells with RestoreInstructorCells: its
+    preprocessor lists with those three steps swapped in, nothing else changed."""
     from nbgrader.converters import Autograde
-    swap = {Execute: IsolatedExecute, DeduplicateIds: RemoveDuplicateIds}
+    swap = {Execute: IsolatedExecute, DeduplicateIds: RemoveDuplicateIds, OverwriteCells: RestoreInstructorCells}
     for name in ("autograde_preprocessors", "sanitize_preprocessors"):
         config.Autograde[name] = [swap.get(pp, pp) for pp in Autograde.class_traits()[name].default()]
     return config
+
+
+def use_stock_nbgrader(config):
+    """Undo use_referee: nbgrader's own preprocessors, test cells in the student's kernel. Only for the
+    live controls of the tests and the benchmark, which show what an attack does to stock nbgrader."""
+    from nbgrader.converters import Autograde
+    for name in ("autograde_preprocessors", "sanitize_preprocessors"):
+        config.Autograde[name] = Autograde.class_traits()[name].default()
+    config.OverwriteCells.add_missing_cells = False
+    return config
+
+
+# Appended to a scratch course's nbgrader_config.py to grade it with stock nbgrader.
+STOCK_NBGRADER_CONFIG = "\nfrom autograder.isolated import use_stock_nbgrader  # noqa: E402\n\nuse_stock_nbgrader(c)\n"
 
 
 class OutputBudget:

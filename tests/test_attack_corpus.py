@@ -35,6 +35,7 @@ import pytest
 from attacks import CORPUS, HIDDEN_ONLY_SHAPES, NEW_ATTACKS, UNIT, evidence_in
 from autograder.batch import SubmissionResult
 from autograder.course import COURSE_ROOT, make_scratch_course, nbgrader_env, run_nbgrader
+from autograder.isolated import STOCK_NBGRADER_CONFIG
 from course_lab import with_python_reachable
 from shared_run import once
 from test_batch_grading import (
@@ -70,7 +71,7 @@ c.ZipCollectApp.collector_plugin = FileNameCollectorPlugin
 c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[^/_]+)_(?:[^/]*_)?(?P<file_id>\d\d_[a-z_]+\.ipynb)$"
 c.GenerateFeedback.preprocessors = [p for p in c.GenerateFeedback.preprocessors
                                     if not p.__module__.startswith("autograder")]
-'''
+''' + STOCK_NBGRADER_CONFIG
 LINK_TEXT = "leave_link("  # in the link attacks' notebooks: shows where nbgrader wrote them
 FLOODS = ("display_update_flood", "widget_flood")
 FORGED = "zz-forged"   # what a forged line of the report would start with
@@ -127,6 +128,8 @@ def stock_course(course):
     assert loaded.ZipCollectApp.collector_plugin is FileNameCollectorPlugin, "the control is not stock"
     assert not [p for p in loaded.GenerateFeedback.preprocessors if p.__module__.startswith("autograder")], \
         "the control is not stock"
+    assert not [p for p in loaded.Autograde.autograde_preprocessors if p.__module__.startswith("autograder")], \
+        "the control is not stock: nbgrader_config.py's referee is still on"
     return course
 
 

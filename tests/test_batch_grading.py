@@ -136,6 +136,22 @@ def bad_submissions():
         del nb.cells[index_of(nb, "test_softmax_stable")]
         return nb
 
+    def moved_cells():  # each solution cell dragged below its own tests: graded in the instructor's order
+        nb = solution()
+        for solution_id, last_test in (("rnn_step_forward", "test_rnn_step_forward_values"),
+                                       ("softmax", "test_softmax_stable")):
+            cell = nb.cells.pop(index_of(nb, solution_id))
+            nb.cells.insert(index_of(nb, last_test) + 1, cell)
+        return nb
+
+    def deleted_test_after_markdown():  # the cell before it in the instructor's notebook is locked markdown
+        nb = solution()
+        first_test = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade")
+                          and not c.metadata["nbgrader"].get("solution") and nb.cells[i - 1].cell_type == "markdown"
+                          and nb.cells[i - 1].metadata.get("nbgrader", {}).get("locked"))
+        del nb.cells[first_test]
+        return nb
+
     def duplicated_cells():
         nb = solution()
         for grade_id in ("test_rnn_step_forward_values", "rnn_forward"):  # Jupyter's "duplicate cell"
@@ -175,7 +191,10 @@ def bad_submissions():
         "bad-renamed-notebook": (notebook(solution, name="homework_final_v2.ipynb"), 0),
         "bad-extra-files": (notebook(solution, extra={"data.csv": b"1,2,3\n", "notes.txt": b"hi",
                                                      "weights.npy": os.urandom(200_000)}), FULL),
-        "bad-deleted-test-cell": (notebook(deleted_test), FULL - 1),
+        # Deleted test cells are put back from source/ and graded (nbgrader's add_missing_cells).
+        "bad-deleted-test-cell": (notebook(deleted_test), FULL),
+        "bad-deleted-test-after-markdown": (notebook(deleted_test_after_markdown), FULL),
+        "bad-moved-cells": (notebook(moved_cells), FULL),
         "bad-duplicated-cells": (notebook(duplicated_cells), FULL),
         "bad-edited-test-cells": (notebook(edited_tests), FULL - 3),
         "bad-raised-points": (notebook(raised_points), FULL - 2),
@@ -257,6 +276,31 @@ def tree_digest(folder):
     return digest.hexdigest()
 
 
+MANUAL_SCORES = {"parameter_sharing_answer": 1.5, "test_softmax_values": 1.0}  # entered by a person
+
+
+def enter_manual_scores(course, students):
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for student in students:
+            for grade_id, score in MANUAL_SCORES.items():
+                gradebook.find_grade(grade_id, UNIT, UNIT, student).manual_score = score
+        gradebook.db.commit()
+
+
+def manual_scores(course, students):
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        return {student: {grade_id: gradebook.find_grade(grade_id, UNIT, UNIT, student).manual_score
+                          for grade_id in MANUAL_SCORES} for student in students}
+
+
+def flagged(course):
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        return {s.student.id: any(n.flagged for n in s.notebooks) for s in gradebook.assignment_submissions(UNIT)}
+
+
 def gradebook_scores(course):
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
@@ -291,18 +335,24 @@ def grade_class(course):
     server_connections = server.count
     server.close()
 
+    flagged_after_first = flagged(course)
     second = grade_assignment(course, UNIT, jobs=2, options=LIMITS, progress=log.append)
-    # Two students hand in again: one the same notebook saved again (other bytes, same cells), one a fix.
+    # A person grades two free-text answers. Three students hand in again: one the same notebook saved
+    # again (other bytes, same cells), one a fix, one another file that is still not a notebook.
+    enter_manual_scores(course, ["solution", "bad-not-json"])
     resubmitted = {"solution": solution(), "untouched-release": solution()}
     for student, nb in resubmitted.items():
         nb.metadata["saved_again"] = True
         write(submitted / student / UNIT, nb)
+    (submitted / "bad-not-json" / UNIT / f"{UNIT}.ipynb").write_text("still not a notebook\n")
     third = grade_assignment(course, UNIT, jobs=2, options=LIMITS, progress=log.append)
     return {
         "expected": expected,
         "first": [asdict(r) for r in first], "second": [asdict(r) for r in second],
         "third": [asdict(r) for r in third], "first_seconds": first_seconds,
         "scores_after_first": scores_after_first, "scores_after_third": gradebook_scores(course),
+        "flagged_after_first": flagged_after_first,
+        "manual_after_third": manual_scores(course, ["solution", "bad-not-json"]),
         "protected_before": protected, "server_connections": server_connections, "log": log,
         "report": format_report(first),
     }
@@ -474,10 +524,31 @@ def test_extra_files_cost_nothing_and_are_listed(graded):
     assert result.flags == ["extra files: data.csv, notes.txt, weights.npy"]
 
 
-def test_deleted_test_cell_earns_nothing_and_is_flagged(graded):
-    result = graded["first"]["bad-deleted-test-cell"]
-    assert result.score == FULL - 1
-    assert any("test_softmax_stable" in flag for flag in result.flags), result.flags
+@pytest.mark.parametrize("student", ["bad-deleted-test-cell", "bad-deleted-test-after-markdown"])
+def test_deleted_test_cell_is_put_back_graded_and_flagged(graded, student):
+    result = graded["first"][student]
+    assert (result.score, result.status) == (FULL, "graded"), result
+    assert any("deleted instructor cells" in flag and "put back" in flag for flag in result.flags), result.flags
+    assert graded["flagged_after_first"][student], "the formgrader's flagged marker is not set"
+
+
+def test_moved_cells_are_graded_in_the_instructors_order_and_flagged(graded):
+    result = graded["first"]["bad-moved-cells"]
+    assert (result.score, result.status) == (FULL, "graded"), result
+    assert any("out of their order" in flag for flag in result.flags), result.flags
+
+
+def test_unflagged_submissions_are_not_flagged_in_the_gradebook(graded):
+    assert not graded["flagged_after_first"]["solution"]
+    assert not graded["flagged_after_first"]["untouched-release"]
+
+
+@pytest.mark.parametrize("student", ["solution", "bad-not-json"])
+def test_regrading_keeps_the_scores_a_person_entered(graded, student):
+    """A person graded the free-text answer (and adjusted a test's score) after the first run; the third
+    run regraded the submission (a resubmission: graded again, or still unreadable: zero)."""
+    assert graded["third"][student].skipped is False
+    assert graded["manual_after_third"][student] == MANUAL_SCORES
 
 
 def test_duplicated_cells_are_graded_once(graded):
@@ -558,8 +629,11 @@ def test_second_run_skips_every_unchanged_submission(graded):
 
 def test_changed_submissions_are_regraded_and_the_rest_kept(graded):
     first, third = graded["first"], graded["third"]
-    assert sorted(s for s, r in third.items() if not r.skipped) == ["solution", "untouched-release"]
-    assert third["solution"].score == first["solution"].score == FULL  # the same cells: the same grade
+    assert sorted(s for s, r in third.items() if not r.skipped) == ["bad-not-json", "solution", "untouched-release"]
+    # the same cells: the same autograded points (plus the person's changes: 1 of 2 points for
+    # test_softmax_values, 1.5 for the free-text answer)
+    assert first["solution"].score == FULL
+    assert third["solution"].score == FULL - 1 + 1.5
     assert third["untouched-release"].score == FULL  # the new notebook's grade
     assert graded["scores_after_third"] == {s: r.score for s, r in third.items()}
 

@@ -15,7 +15,7 @@ import nbformat
 import pytest
 
 from autograder.batch import SubmissionResult, format_report, grade_assignment
-from autograder.course import COURSE_ROOT, make_scratch_course, nbgrader_cells, run_nbgrader
+from autograder.course import COURSE_ROOT, CourseError, make_scratch_course, nbgrader_cells, run_nbgrader
 from shared_run import once
 from test_batch_grading import FULL, MAX_SCORE, UNIT, index_of, release, replaced, solution, write
 
@@ -145,7 +145,7 @@ def test_feedback_hides_outputs_after_the_first_test():
 
 def test_zip_collect_takes_the_student_id_from_the_lms(tmp_path):
     (tmp_path / "course").mkdir()
-    course = make_scratch_course(tmp_path / "course", [UNIT])
+    course = make_scratch_course(tmp_path, [UNIT])
     run_nbgrader(course, "generate_assignment", UNIT, "--force", "--log-level=ERROR")
     notebook = nbformat.writes(solution()).encode()
     archive = io.BytesIO()
@@ -294,3 +294,26 @@ def test_one_submission_cannot_stop_the_batch(small_class):
     printed = "\n".join(small_class["log"]) + "\n" + small_class["report"]
     assert not any(line.startswith("[9 of 9] forged") for line in printed.splitlines()), printed
     assert "fifo\\n[9 of 9] forged" in printed
+
+
+# ---- nothing lost: no sandbox, no grading; a new grader regrades ---------------------------------
+
+def test_without_bubblewrap_grading_stops_before_anyone_is_graded(tmp_path, monkeypatch):
+    course = make_scratch_course(tmp_path, [UNIT])
+    write(course / "submitted" / "alice" / UNIT, solution())
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))  # bwrap is nowhere on PATH
+    with pytest.raises(CourseError) as stopped:
+        grade_assignment(course, UNIT, jobs=1, progress=lambda line: None)
+    message = str(stopped.value)
+    assert "bubblewrap" in message and "apt-get install bubblewrap" in message and "\n" not in message
+    assert not (course / "gradebook.db").exists() and not (course / "autograded").exists()
+
+
+def test_the_resume_state_changes_with_the_grader_and_the_helper_package(tmp_path, monkeypatch):
+    import autograder.batch
+    course = make_scratch_course(tmp_path, [UNIT])
+    write(course / "submitted" / "alice" / UNIT, solution())
+    before = autograder.batch.submission_digest(course, UNIT, "alice")
+    monkeypatch.setattr(autograder.batch, "grading_code_digest", lambda: "another grader or rnncourse")
+    assert autograder.batch.submission_digest(course, UNIT, "alice") != before
+

@@ -154,3 +154,8 @@ def test_known_mistakes_lose_points(unit_name, groups, tmp_path):
         for mistake in group:
             kept = [t for t in mistake.loses if by_cell[t].earned >= by_cell[t].possible]
             assert kept == [], f"'{mistake.name}' still earned full points on {kept}"
+            # It proves a check works only if a check's assertion failed it, not a NameError, a
+            # SyntaxError or a crash of the test itself.
+            not_by_a_check = {t: by_cell[t].message for t in mistake.loses
+                              if not by_cell[t].message.startswith("AssertionError")}
+            assert not_by_a_check == {}, f"'{mistake.name}' lost its points without a check failing"
