@@ -1,13 +1,15 @@
 """The grader's agent inside a sandboxed student kernel.
 
-The grader runs this file's source (after wire.py's) in the student's kernel as a module named
-`_grading_agent`. It answers the referee's requests: look up a name, call a function, read an
+The grader imports this module in the student's kernel (the sandbox holds a private read-only copy
+of the grader's package; without a sandbox, the installed one). It answers the referee's requests: look up a name, call a function, read an
 attribute, with plain data or references to objects that stay in the sandbox. Nothing here is
 trusted: the student's code can replace any of it, and can then only send other data back.
 """
 import builtins
 
 import numpy as np
+
+from autograder.wire import WireError, dumps, encode, loads
 
 _objects = {}          # reference id -> object of the sandbox the referee holds a reference to
 CALLBACK_PROMPT = "\x00grader-callback:"
@@ -18,7 +20,7 @@ def _reference(value):
     """Keep a sandbox object here and describe it to the referee."""
     plain = _as_array(value)
     if plain is not None:
-        return encode(plain, _reference)  # noqa: F821 (wire.encode, run in the same module)
+        return encode(plain, _reference)
     key = len(_objects) + 1
     _objects[key] = value
     types = []
@@ -58,9 +60,9 @@ class _Callback:
         self._key = key
 
     def _ask(self, op, **fields):
-        request = dumps({"op": op, "target": self._key, **fields}, _reference)  # noqa: F821
+        request = dumps({"op": op, "target": self._key, **fields}, _reference)
         answer = builtins.input(CALLBACK_PROMPT + request)
-        response = loads(answer, _resolve)  # noqa: F821
+        response = loads(answer, _resolve)
         if response.get("error"):
             name, message = response["error"]
             raise getattr(builtins, name, RuntimeError)(message) if isinstance(getattr(builtins, name, None), type) \
@@ -81,7 +83,7 @@ def _resolve(record):
         return _objects[record["__ref__"]]
     if "__cb__" in record:
         return _Callback(record["__cb__"])
-    raise WireError("unknown reference")  # noqa: F821
+    raise WireError("unknown reference")
 
 
 def _snapshot(value):
@@ -116,13 +118,19 @@ def _namespace():
     return get_ipython().user_ns  # noqa: F821 (IPython's builtin in a kernel)
 
 
-def _seed(seed):
+def _seed(seed, function):
+    """Seed Python's and NumPy's generators, and call the seeding function a test called in the referee
+    (a dotted name such as keras.utils.set_random_seed) if its module is imported here."""
     import random
     import sys
     random.seed(seed)
     np.random.seed(seed)
-    if "keras" in sys.modules:
-        sys.modules["keras"].utils.set_random_seed(seed)
+    top, *path = str(function).split(".")
+    target = sys.modules.get(top)
+    for part in path:
+        target = getattr(target, part, None)
+    if path and callable(target):
+        target(seed)
 
 
 def _perform(request):
@@ -134,7 +142,7 @@ def _perform(request):
                 found[name] = namespace[name]
         return found
     if op == "seed":
-        return _seed(request["seed"])
+        return _seed(request["seed"], request.get("function", ""))
     target = _objects[request["target"]]
     if op == "call":
         args, kwargs = request["args"], request["kwargs"]
@@ -169,13 +177,13 @@ def _perform(request):
 def handle(request_text):
     """The answer to one request, as JSON text."""
     try:
-        request = loads(request_text, _resolve)  # noqa: F821
-        return dumps({"ok": _perform(request)}, _reference)  # noqa: F821
+        request = loads(request_text, _resolve)
+        return dumps({"ok": _perform(request)}, _reference)
     except BaseException as error:  # noqa: BLE001 (the referee turns it into the test's exception)
         try:
-            return dumps({"error": [type(error).__name__, str(error)[:20000]]}, _reference)  # noqa: F821
+            return dumps({"error": [type(error).__name__, str(error)[:20000]]}, _reference)
         except BaseException:  # noqa: BLE001 (the error could not even be described)
-            return dumps({"error": ["RuntimeError", "an error that could not be described"]}, _reference)  # noqa: F821
+            return dumps({"error": ["RuntimeError", "an error that could not be described"]}, _reference)
 
 
 def serve():

@@ -54,7 +54,7 @@ SUSPICIOUS = {
     r"\bsymlink\b|\bsymlink_to\b|\bhardlink_to\b|\bos\.link\b|\bmkfifo\b|\bmknod\b": "makes symbolic links or special files (FIFOs, devices)",
     r"\bmemfd_create\b|\bMFD_[A-Z]": "holds memory in memory files (memfd_create)",
     r"\bmount\b|\bumount\b|\bMS_REMOUNT\b|\bunshare\b|\bsetns\b|\bpivot_root\b": "mounts file systems or changes namespaces",
-    r"_grading_agent": "tampers with the grader's agent (_grading_agent)",
+    r"\bautograder\b|_grading_agent": "tampers with the grader's agent (autograder.agent)",
 }
 
 
@@ -112,18 +112,27 @@ def submission_digest(course, assignment, student):
                 digest.update(read_regular_file(folder / relative))
         digest.update("\0".join(map(str, others)).encode())  # a link or FIFO added or removed: regrade
     digest.update((course / "nbgrader_config.py").read_bytes())
-    digest.update(grading_code_digest().encode())
+    digest.update(grading_code_digest(course_settings(course)["packages"]).encode())
     return digest.hexdigest()
 
 
-def grading_code_digest():
+def course_settings(course):
+    """What the course's nbgrader_config.py says the grader needs to know about the course: the packages
+    its tests import (IsolatedExecute.packages) and the environment of its code (IsolatedExecute.kernel_env)."""
+    from traitlets.config.loader import PyFileConfigLoader
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config().IsolatedExecute
+    return {"packages": list(config.get("packages", [])), "kernel_env": dict(config.get("kernel_env", {}))}
+
+
+def grading_code_digest(packages=()):
     """A hash of the code a verdict depends on besides the course folder: the grader's own modules and
-    the packages the tests import from the sandbox's side (the course's helper package)."""
-    from autograder.sandbox import rnncourse_folder
+    `packages`, which the tests import (the course's helper package)."""
+    from autograder.sandbox import package_folder, sandbox_packages
     digest = hashlib.sha256()
-    for folder in (Path(__file__).resolve().parent, rnncourse_folder()):
+    for name in sandbox_packages(packages):
+        folder = package_folder(name)
         for path in sorted(folder.rglob("*.py")):
-            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+            digest.update(f"{name}/{path.relative_to(folder)}".encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -372,6 +381,9 @@ def grade_one(course, assignment, student, options):
     course = Path(course).resolve()
     result = SubmissionResult(student)
     started = time.monotonic()
+    # The tests run here: the course's environment (TensorFlow quiet, say) before they import anything.
+    for name, value in course_settings(course)["kernel_env"].items():
+        os.environ.setdefault(name, str(value).format(threads=options.get("threads", 1)))
     with tempfile.TemporaryDirectory(prefix="rnn-submitted-") as staging:
         try:
             _grade_staged(course, assignment, student, options, Path(staging), result)
@@ -448,9 +460,7 @@ def _worker_init(path_entry):
     import warnings
     warnings.filterwarnings("ignore", message=".*not in session.*")  # SQLAlchemy noise from nbgrader's API
     os.environ["PATH"] = path_entry
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("MPLBACKEND", "agg")
-    import rnncourse  # noqa: F401  (quiets TensorFlow before any test imports it)
 
 
 def _worker_main(connection, path_entry):
@@ -632,7 +642,7 @@ def grade_assignment(course, assignment, jobs=None, force=False, options=None, p
                           f"(collect them with `nbgrader collect {assignment}` or pass --zip)")
     if options.get("sandbox", True):
         from autograder.sandbox import NOBODY, sandbox_problem
-        problem = sandbox_problem(options.get("sandbox_uid", NOBODY))
+        problem = sandbox_problem(options.get("sandbox_uid", NOBODY), course_settings(course)["packages"])
         if problem:  # before anything is graded or written: every submission would fail alike
             raise CourseError(f"cannot grade: {problem}")
     wait_for_gradebook()

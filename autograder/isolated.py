@@ -25,7 +25,7 @@ from nbformat import NotebookNode
 from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import DeduplicateIds, Execute, OverwriteCells
-from traitlets import Bool, Integer
+from traitlets import Bool, Dict, Integer, List, Unicode
 
 from autograder import referee
 from autograder.sandbox import NOBODY, Limits, SandboxedKernelManager, Watchdog, scratch_folder
@@ -37,7 +37,9 @@ NOTEBOOK_OUTPUT_CAP_CHARS = 20_000_000  # all cells of a notebook together
 # The kernel messages that add, change or clear a cell's outputs; each is charged to the budget.
 OUTPUT_MESSAGES = {"stream", "display_data", "execute_result", "error", "update_display_data", "clear_output"}
 MESSAGE_OVERHEAD_CHARS = 100  # charged per message too: a flood of empty outputs also costs memory and time
-SEED_TARGET = {}  # the channel keras.utils.set_random_seed also seeds (see referee.install_seed_forwarding)
+# The channel to the kernel being graded, which a test's seeding also seeds (referee.install_seed_forwarding
+# patches the library's function once per process, and that patch finds the current channel here).
+SEED_TARGET = {}
 
 
 @dataclass
@@ -220,15 +222,6 @@ def _content_chars(content):
     return chars
 
 
-def _forget_models():
-    """A worker grades one student after another: nothing of Keras's state (models, layer names, the
-    graph) from the last notebook's tests reaches the next one's."""
-    import sys
-    keras = sys.modules.get("keras")
-    if keras is not None:
-        keras.backend.clear_session()
-
-
 def _note(text):
     return NotebookNode(output_type="error", ename="NotRun", evalue=text, traceback=[f"NotRun: {text}"])
 
@@ -247,9 +240,20 @@ class IsolatedExecute(Execute):
     sandbox = Bool(True, help="Run the student's code under bubblewrap. Off only for a self-check on a machine "
                    "without it: the tests run in the referee either way, so the verdicts are the same").tag(config=True)
 
+    # What is specific to a course is configured (nbgrader_config.py), so this grader serves any course.
+    packages = List(Unicode(), help="Packages the kernel imports from private read-only copies (the course's "
+                    "helper package): the referee imports the originals, which the sandbox never sees").tag(config=True)
+    kernel_env = Dict(value_trait=Unicode(), help="Environment variables of the kernel and of the grading process "
+                      "(\"{threads}\" stands for the kernel's threads), e.g. to quiet TensorFlow").tag(config=True)
+    seed_functions = List(Unicode(), help="Dotted names of seeding functions (keras.utils.set_random_seed): a test "
+                          "that calls one also calls it in the student's kernel").tag(config=True)
+    reset_functions = List(Unicode(), help="Dotted names of functions called in the grading process before each "
+                           "notebook (keras.backend.clear_session), so no state passes from one student to the "
+                           "next").tag(config=True)
+
     def create_kernel_manager(self):
         self.km = SandboxedKernelManager(self._folder, self._run_dir, self._limits, sandbox_uid=self.sandbox_uid,
-                                         sandboxed=self.sandbox)
+                                         sandboxed=self.sandbox, packages=self.packages, environment=self.kernel_env)
         return self.km
 
     # Widgets are not graded: their comm messages are dropped (see process_message), and none of
@@ -306,7 +310,7 @@ class IsolatedExecute(Execute):
             self._run_dir = run_dir
             self.km = None
             watchdog = Watchdog(self._limits, sandboxed=self.sandbox)
-            _forget_models()
+            referee.call_loaded(self.reset_functions)
             try:
                 # The kernel never works in nbgrader's folder (it gets copies of its files, in memory).
                 with self.setup_kernel(cwd=run_dir):
@@ -336,7 +340,7 @@ class IsolatedExecute(Execute):
             ran = set()
 
             def run_in_referee(grade_id, source):
-                referee.install_seed_forwarding(SEED_TARGET)
+                referee.install_seed_forwarding(self.seed_functions, SEED_TARGET)
                 channel.deadline = time.monotonic() + self.timeout
                 ran.add(grade_id)
                 return referee.run_cell(source, namespace, grade_id)

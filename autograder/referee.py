@@ -13,22 +13,17 @@ import contextlib
 import io
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from jupyter_client import BlockingKernelClient
 from nbformat import NotebookNode
 
-from autograder import wire
+from autograder import agent, wire
 from autograder.agent import CALLBACK_PROMPT, SERVE_PROMPT
 
-AGENT_SOURCE = (Path(wire.__file__).read_text() + "\n" + Path(__file__).with_name("agent.py").read_text())
-INSTALL_AGENT = (
-    "import sys as _s, types as _t\n"
-    "_m = _t.ModuleType('_grading_agent')\n"
-    "exec(compile({source!r}, '_grading_agent', 'exec'), _m.__dict__)\n"
-    "_s.modules['_grading_agent'] = _m\n"
-    "del _s, _t, _m\n")
+# The kernel imports the agent as a module (the sandbox binds a private copy of the grader's package).
+INSTALL_AGENT = f"__import__('importlib').import_module({agent.__name__!r})"
+SERVE = f"__import__('sys').modules[{agent.__name__!r}].serve()"
 # Dunder names the referee never asks the sandbox for (NumPy and Python probe them on any object).
 _LOCAL_ONLY = lambda name: name.startswith("__") and name not in ("__name__", "__qualname__", "__module__", "__doc__")  # noqa: E731
 
@@ -178,7 +173,7 @@ class SandboxChannel:
         self._client.stop_channels()
 
     def install_agent(self, timeout=60):
-        msg_id = self._client.execute(INSTALL_AGENT.format(source=AGENT_SOURCE), silent=True, store_history=False)
+        msg_id = self._client.execute(INSTALL_AGENT, silent=True, store_history=False)
         self._wait_reply(msg_id, time.monotonic() + timeout)
 
     def _reference(self, value):
@@ -200,7 +195,7 @@ class SandboxChannel:
             raise StudentKernelError(self._broken)
         text = wire.dumps(message, self._reference)
         if self._serving is None:
-            self._serving = self._client.execute("__import__('_grading_agent').serve()", silent=True,
+            self._serving = self._client.execute(SERVE, silent=True,
                                                  store_history=False, allow_stdin=True)
             self._next_answer()  # "ready"
         self._client.input(text)
@@ -415,18 +410,39 @@ def run_cell(source, namespace, grade_id="cell"):
     return outputs
 
 
-def install_seed_forwarding(channel_holder):
-    """keras.utils.set_random_seed in a test also seeds the student's kernel: models built there start alike."""
-    keras = sys.modules.get("keras")
-    if keras is None or hasattr(keras.utils.set_random_seed, "__wrapped_original__"):
-        return
-    original = getattr(keras.utils.set_random_seed, "__wrapped_original__", keras.utils.set_random_seed)
+def loaded_attribute(dotted):
+    """(owner, name) of `dotted` ("keras.utils.set_random_seed") if its top module is already imported,
+    else None: the referee never imports a course's library to patch it."""
+    top, *path = dotted.split(".")
+    owner = sys.modules.get(top)
+    for part in path[:-1]:
+        owner = getattr(owner, part, None) if owner is not None else None
+    return (owner, path[-1]) if owner is not None and path and hasattr(owner, path[-1]) else None
 
-    def set_random_seed(seed):
-        original(seed)
-        channel = channel_holder.get("channel")
-        if channel is not None:
-            channel.request({"op": "seed", "seed": int(seed)})
 
-    set_random_seed.__wrapped_original__ = original
-    keras.utils.set_random_seed = set_random_seed
+def call_loaded(dotted_names, *args):
+    """Call each function of `dotted_names` whose module is imported (a course's reset between notebooks)."""
+    for dotted in dotted_names:
+        found = loaded_attribute(dotted)
+        if found is not None:
+            getattr(*found)(*args)
+
+
+def install_seed_forwarding(dotted_names, channel_holder):
+    """A test that seeds with one of `dotted_names` (the configuration's, e.g. keras.utils.set_random_seed)
+    also seeds the student's kernel with the same function: models built there start alike."""
+    for dotted in dotted_names:
+        found = loaded_attribute(dotted)
+        if found is None or hasattr(getattr(*found), "__wrapped_original__"):
+            continue
+        owner, name = found
+        original = getattr(owner, name)
+
+        def seed_both(seed, original=original, dotted=dotted):
+            original(seed)
+            channel = channel_holder.get("channel")
+            if channel is not None:
+                channel.request({"op": "seed", "seed": int(seed), "function": dotted})
+
+        seed_both.__wrapped_original__ = original
+        setattr(owner, name, seed_both)

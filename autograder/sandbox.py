@@ -1,9 +1,10 @@
 """A student's kernel in a bubblewrap sandbox, with memory, process and wall-time limits.
 
 Inside the sandbox the kernel runs as an unprivileged uid with no capabilities, and sees the
-system's programs and libraries, this Python and its packages (read-only), a private copy of the
-course's helper package `rnncourse` (read-only: the referee imports the original, which the sandbox
-never sees), and a scratch folder in memory holding copies of the notebook's sibling files. Nothing
+system's programs and libraries, this Python and its packages (read-only), private read-only copies
+of the grader's agent and of the packages the configuration names (the course's helper package:
+the referee imports the originals, which the sandbox never sees), and a scratch folder in memory
+holding copies of the notebook's sibling files. Nothing
 it writes reaches nbgrader's folder. It cannot see source/, the gradebook, other submissions or the
 network. A memory cgroup (where the grader may create one) and a watchdog outside kill the whole
 sandbox when its processes use more memory than allowed, when there are too many of them, or when
@@ -29,7 +30,6 @@ from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpec
 from traitlets import DottedObjectName
 
-import rnncourse
 from autograder import cgroups
 
 SANDBOX_HOME = "/home/student"  # the kernel's scratch folder is SANDBOX_HOME/<the notebook's folder name>
@@ -61,8 +61,8 @@ def bwrap_path():
 
 
 def _read_only_roots():
-    """The folders the kernel needs to run Python and import the course's packages (not rnncourse:
-    the sandbox gets a private copy of it, see private_rnncourse)."""
+    """The folders the kernel needs to run Python and import the installed packages (not the ones it
+    gets private copies of, see private_copy)."""
     roots = {"/usr", "/etc/alternatives", "/etc/ld.so.cache", "/etc/localtime", "/etc/ssl", "/etc/fonts"}
     roots |= {sys.base_prefix, sys.prefix, sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     roots |= set(site.getsitepackages())
@@ -75,30 +75,42 @@ def _read_only_roots():
     return outermost
 
 
-def rnncourse_folder():
-    """Where `import rnncourse` finds the package, in the grader and (by this bind) in the sandbox."""
-    return Path(rnncourse.__file__).resolve().parent
+def package_folder(name):
+    """Where `import name` finds the package, in the grader and (by a bind) in the sandbox. Found
+    without importing it: the grader never runs a course's package for this."""
+    import importlib.util
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise SandboxUnavailable(f"the package {name!r} that the sandbox should bind cannot be found here")
+    return Path(list(spec.submodule_search_locations)[0]).resolve()
 
 
-_PRIVATE_COPIES = {}  # by process id: a forked grader makes its own
+AGENT_PACKAGE = __name__.partition(".")[0]  # the grader's own package: its agent runs in the kernel
+_PRIVATE_COPIES = {}  # by (process id, package): a forked grader makes its own
 
 
-def private_rnncourse():
-    """A read-only copy of the rnncourse package, made once per grading process, for the sandbox to
-    import: the checks the referee imports stay in files the sandbox cannot name, let alone write."""
-    if os.getpid() not in _PRIVATE_COPIES:
-        holder = Path(tempfile.mkdtemp(prefix="rnn-sandbox-rnncourse-"))
-        copy = holder / "rnncourse"
-        shutil.copytree(rnncourse_folder(), copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+def sandbox_packages(packages=()):
+    """The packages bound into the sandbox: the grader's own (its agent) and `packages`."""
+    return list(dict.fromkeys([AGENT_PACKAGE, *packages]))
+
+
+def private_copy(name):
+    """A read-only copy of the package `name`, made once per grading process, for the sandbox to
+    import: what the referee imports stays in files the sandbox cannot name, let alone write."""
+    key = (os.getpid(), name)
+    if key not in _PRIVATE_COPIES:
+        holder = Path(tempfile.mkdtemp(prefix=f"rnn-sandbox-{name}-"))
+        copy = holder / name
+        shutil.copytree(package_folder(name), copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         for folder, _, files in os.walk(holder):
             os.chmod(folder, 0o555)
-            for name in files:
-                os.chmod(Path(folder) / name, 0o444)
+            for file_name in files:
+                os.chmod(Path(folder) / file_name, 0o444)
         atexit.register(_remove_copy, holder, os.getpid())
         # The batch grader's workers (multiprocessing) end with os._exit: atexit never runs there.
         multiprocessing.util.Finalize(None, _remove_copy, args=(holder, os.getpid()), exitpriority=0)
-        _PRIVATE_COPIES[os.getpid()] = copy
-    return _PRIVATE_COPIES[os.getpid()]
+        _PRIVATE_COPIES[key] = copy
+    return _PRIVATE_COPIES[key]
 
 
 def _remove_copy(holder, owner_pid):
@@ -178,9 +190,10 @@ def scratch_folder(folder):
     return f"{SANDBOX_HOME}/{Path(folder).name}"
 
 
-def bwrap_command(folder, run_dir, limits, entries=()):
+def bwrap_command(folder, run_dir, limits, entries=(), packages=()):
     """The bwrap arguments: a sandbox whose writable folders are size-limited tmpfs mounts, holding
-    copies of `entries` (from scratch_entries(folder)) in its scratch folder. Run by an unprivileged
+    copies of `entries` (from scratch_entries(folder)) in its scratch folder and private copies of
+    `packages` (sandbox_packages) where the grader finds the originals. Run by an unprivileged
     grader, bwrap's user namespace names it NOBODY and drops every capability. Run by root, bwrap
     sets up the mounts as root (it can reach Python under /root, say) and `drop_privileges` follows."""
     size = str(limits.writable_mb * 2**20)
@@ -201,12 +214,13 @@ def bwrap_command(folder, run_dir, limits, entries=()):
             command += ["--ro-bind", link, link]
     scratch = scratch_folder(folder)
     # bwrap run by root makes the folders above a mount 0700: the unprivileged uid could not get through.
-    destinations = [*_read_only_roots(), rnncourse_folder(), scratch, socket_folder(run_dir)]
+    destinations = [*_read_only_roots(), *map(package_folder, packages), scratch, socket_folder(run_dir)]
     for parent in sorted({str(p) for d in destinations for p in Path(d).parents if str(p) != "/"}):
         command += ["--perms", "0755", "--dir", parent]
     for root in _read_only_roots():
         command += ["--ro-bind", root, root]
-    command += ["--ro-bind", str(private_rnncourse()), str(rnncourse_folder())]
+    for name in packages:
+        command += ["--ro-bind", str(private_copy(name)), str(package_folder(name))]
     command += [*scratch_perms, "--size", size, "--tmpfs", scratch]
     for relative, fd in entries:
         destination = str(Path(scratch) / relative)
@@ -234,13 +248,14 @@ def socket_folder(run_dir):
     return Path(run_dir) / "sockets"
 
 
-def kernel_environment(folder, threads=1):
+def kernel_environment(threads=1, extra=None):
+    """The kernel's whole environment: nothing of the grader's; `extra` (the configuration's, where
+    "{threads}" stands for `threads`) adds what the course's libraries need, TensorFlow's say."""
     keep = {name: os.environ[name] for name in ("LANG", "LC_ALL", "TZ") if name in os.environ}
+    extra = {name: str(value).format(threads=threads) for name, value in (extra or {}).items()}
     return {**keep, "HOME": "/tmp", "MPLCONFIGDIR": "/tmp/matplotlib", "MPLBACKEND": "agg",
             "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "PYTHONNOUSERSITE": "1",
-            "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0", "OMP_NUM_THREADS": str(threads),
-            "TF_NUM_INTRAOP_THREADS": str(threads), "TF_NUM_INTEROP_THREADS": str(threads),
-            "NBGRADER_EXECUTION": "autograde", "PYTHONHASHSEED": "0"}
+            "OMP_NUM_THREADS": str(threads), "NBGRADER_EXECUTION": "autograde", "PYTHONHASHSEED": "0", **extra}
 
 
 def _enter_sandbox(limit_bytes, cgroup_procs):
@@ -253,7 +268,7 @@ def _enter_sandbox(limit_bytes, cgroup_procs):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def sandbox_problem(sandbox_uid=NOBODY):
+def sandbox_problem(sandbox_uid=NOBODY, packages=()):
     """Why no sandbox can start on this machine (one line naming what to install or change), or None.
 
     Starts a real, empty sandbox: bwrap may be installed and still fail (no unprivileged user
@@ -261,11 +276,12 @@ def sandbox_problem(sandbox_uid=NOBODY):
     import subprocess
     try:
         uid = kernel_uid(sandbox_uid)
-        check_readable([*_read_only_roots(), private_rnncourse()], uid, uid, parents=not grading_as_root())
+        packages = sandbox_packages(packages)
+        check_readable([*_read_only_roots(), *map(private_copy, packages)], uid, uid, parents=not grading_as_root())
         with tempfile.TemporaryDirectory(prefix="rnn-sandbox-check-") as run_dir:
             socket_folder(run_dir).mkdir()
             Path(run_dir, "kernel.json").write_text("{}")
-            command = bwrap_command(Path(run_dir), run_dir, Limits())
+            command = bwrap_command(Path(run_dir), run_dir, Limits(), packages=packages)
             command += (drop_privileges(uid) if grading_as_root() else []) + [sys.executable, "-c", "pass"]
             result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     except SandboxUnavailable as error:
@@ -289,17 +305,20 @@ class SandboxedKernelManager(KernelManager):
     # its event loop for good once the kernel dies or loops (no cell timeout, no dead-kernel check).
     client_class = DottedObjectName("jupyter_client.asynchronous.AsyncKernelClient")
 
-    def __init__(self, folder, run_dir, limits, sandbox_uid=NOBODY, sandboxed=True, **kwargs):
+    def __init__(self, folder, run_dir, limits, sandbox_uid=NOBODY, sandboxed=True, packages=(), environment=None,
+                 **kwargs):
         super().__init__(kernel_name="python3", transport="ipc", ip=str(socket_folder(run_dir) / "kernel"),
                          connection_file=str(Path(run_dir) / "kernel.json"), **kwargs)
         self._folder, self._run_dir, self._limits, self.sandboxed = folder, run_dir, limits, sandboxed
+        self._packages, self._environment = sandbox_packages(packages), environment
         self._uid = kernel_uid(sandbox_uid) if sandboxed else os.geteuid()
         self.cgroup = None
         socket_folder(run_dir).mkdir(mode=0o700, exist_ok=True)
         if not sandboxed:
             return
         # As root, bwrap binds the folders as root: the kernel's uid needs only the folders themselves.
-        check_readable([*_read_only_roots(), private_rnncourse()], self._uid, self._uid, parents=not grading_as_root())
+        check_readable([*_read_only_roots(), *map(private_copy, self._packages)], self._uid, self._uid,
+                       parents=not grading_as_root())
         if grading_as_root():  # the kernel, as self._uid, owns its socket folder
             os.chown(socket_folder(run_dir), self._uid, self._uid)
 
@@ -313,7 +332,7 @@ class SandboxedKernelManager(KernelManager):
             # (bwrap's --die-with-parent ends the kernel with the grader instead).
             argv.append("--IPKernelApp.parent_handle=0")
         return KernelSpec(argv=argv, display_name="sandboxed python3", language="python",
-                          interrupt_mode="message", env=kernel_environment(self._folder, self._limits.threads))
+                          interrupt_mode="message", env=kernel_environment(self._limits.threads, self._environment))
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         if not self.sandboxed:
@@ -329,7 +348,7 @@ class SandboxedKernelManager(KernelManager):
         # The kernel's own console (banner, crashes) goes to a log beside its sockets, not the grader's terminal.
         kw["stdout"] = kw["stderr"] = open(Path(self._run_dir) / "kernel.log", "ab")
         try:
-            command = bwrap_command(self._folder, self._run_dir, self._limits, entries)
+            command = bwrap_command(self._folder, self._run_dir, self._limits, entries, self._packages)
             command += (drop_privileges(self._uid) if grading_as_root() else []) + list(kernel_cmd)
             return await super()._async_launch_kernel(command, **kw)
         finally:

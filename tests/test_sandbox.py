@@ -17,7 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from autograder.sandbox import Limits, SandboxedKernelManager, Watchdog, rnncourse_folder, scratch_folder
+from autograder.sandbox import Limits, SandboxedKernelManager, Watchdog, package_folder, scratch_folder
 from course_lab import with_python_reachable
 
 pytestmark = [pytest.mark.sandbox]
@@ -43,7 +43,7 @@ def _host_uids(pid):
 
 async def _run(folder, code, limits, timeout):
     with tempfile.TemporaryDirectory(prefix="test-sandbox-") as run_dir:
-        km = SandboxedKernelManager(Path(folder), run_dir, limits)
+        km = SandboxedKernelManager(Path(folder), run_dir, limits, packages=["rnncourse"])
         await km._async_start_kernel(cwd=run_dir)
         watchdog = Watchdog(limits)
         watchdog.start(km.provisioner.process.pid, cgroup=km.cgroup, run_dir=run_dir, scratch=scratch_folder(folder))
@@ -101,7 +101,7 @@ def test_kernel_runs_as_nobody_without_capabilities(submission):
 
 
 def test_rnncourse_cannot_be_remounted_read_write(submission):
-    original = (rnncourse_folder() / "checks.py").read_bytes()
+    original = (package_folder("rnncourse") / "checks.py").read_bytes()
     result = run(submission, "import subprocess, rnncourse, os\n"
                              "folder = os.path.dirname(rnncourse.__file__)\n"
                              "for options in ('remount,rw', 'remount,bind,rw'):\n"
@@ -110,11 +110,11 @@ def test_rnncourse_cannot_be_remounted_read_write(submission):
                              "open(os.path.join(folder, 'checks.py'), 'a').write('# rewritten')\n")
     assert result.text.count("remount ") == 2 and "remount 0" not in result.text, result
     assert ("PermissionError: [Errno 13]" in result.text or "OSError: [Errno 30]" in result.text), result
-    assert (rnncourse_folder() / "checks.py").read_bytes() == original
+    assert (package_folder("rnncourse") / "checks.py").read_bytes() == original
 
 
 def test_sandbox_sees_a_copy_of_rnncourse(submission):
-    original = rnncourse_folder() / "checks.py"
+    original = package_folder("rnncourse") / "checks.py"
     result = run(submission, "import os, rnncourse\n"
                              "path = os.path.join(os.path.dirname(rnncourse.__file__), 'checks.py')\n"
                              "info = os.stat(path)\n"

