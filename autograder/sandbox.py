@@ -28,6 +28,7 @@ from pathlib import Path
 import psutil
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.provisioning import LocalProvisioner
 from traitlets import DottedObjectName
 
 from autograder import cgroups
@@ -331,35 +332,53 @@ class SandboxedKernelManager(KernelManager):
             # Inside the sandbox's PID namespace the parent is bwrap's init, pid 1: no parent polling
             # (bwrap's --die-with-parent ends the kernel with the grader instead).
             argv.append("--IPKernelApp.parent_handle=0")
+        # The kernel is started by SandboxProvisioner, registered under this name in pyproject.toml.
         return KernelSpec(argv=argv, display_name="sandboxed python3", language="python",
-                          interrupt_mode="message", env=kernel_environment(self._limits.threads, self._environment))
+                          interrupt_mode="message", env=kernel_environment(self._limits.threads, self._environment),
+                          metadata={"kernel_provisioner": {"provisioner_name": PROVISIONER_NAME}})
 
-    async def _async_launch_kernel(self, kernel_cmd, **kw):
-        if not self.sandboxed:
-            return await self._launch_unsandboxed(kernel_cmd, **kw)
+    def remove_cgroup(self):
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
+
+
+
+PROVISIONER_NAME = "autograder-sandbox"
+
+
+class SandboxProvisioner(LocalProvisioner):
+    """jupyter_client's local provisioner, starting the kernel of a SandboxedKernelManager (its parent)
+    under bwrap, or without a sandbox in a copy of the notebook's folder (sandboxed=False)."""
+
+    async def launch_kernel(self, cmd, **kwargs):
+        manager = self.parent
+        if not manager.sandboxed:
+            return await super().launch_kernel(list(cmd), **self._unsandboxed(manager, kwargs))
         if grading_as_root():  # jupyter_client wrote it 0600; the bind into the sandbox is read-only
-            os.chown(self.connection_file, self._uid, self._uid)
-        self.cgroup = cgroups.MemoryCgroup.create(self._limits.memory_mb)
-        entries = scratch_entries(self._folder, self._limits.writable_mb * 2**20)
+            os.chown(manager.connection_file, manager._uid, manager._uid)
+        manager.cgroup = cgroups.MemoryCgroup.create(manager._limits.memory_mb)
+        entries = scratch_entries(manager._folder, manager._limits.writable_mb * 2**20)
         fds = [fd for _, fd in entries if fd is not None]
-        limit, procs = self._limits.file_mb * 2**20, self.cgroup.procs if self.cgroup else None
-        kw["preexec_fn"] = lambda: _enter_sandbox(limit, procs)
-        kw["pass_fds"] = fds
+        limit, procs = manager._limits.file_mb * 2**20, manager.cgroup.procs if manager.cgroup else None
+        kwargs["preexec_fn"] = lambda: _enter_sandbox(limit, procs)
+        kwargs["pass_fds"] = fds
         # The kernel's own console (banner, crashes) goes to a log beside its sockets, not the grader's terminal.
-        kw["stdout"] = kw["stderr"] = open(Path(self._run_dir) / "kernel.log", "ab")
+        kwargs["stdout"] = kwargs["stderr"] = open(Path(manager._run_dir) / "kernel.log", "ab")
         try:
-            command = bwrap_command(self._folder, self._run_dir, self._limits, entries, self._packages)
-            command += (drop_privileges(self._uid) if grading_as_root() else []) + list(kernel_cmd)
-            return await super()._async_launch_kernel(command, **kw)
+            command = bwrap_command(manager._folder, manager._run_dir, manager._limits, entries, manager._packages)
+            command += (drop_privileges(manager._uid) if grading_as_root() else []) + list(cmd)
+            return await super().launch_kernel(command, **kwargs)
         finally:
             for fd in fds:
                 os.close(fd)  # bwrap, started, holds its own copies
 
-    async def _launch_unsandboxed(self, kernel_cmd, **kw):
+    @staticmethod
+    def _unsandboxed(manager, kwargs):
         """The kernel as the user, in a copy of the notebook's regular files (as the sandbox has)."""
-        work = Path(self._run_dir) / "work" / Path(self._folder).name
+        work = Path(manager._run_dir) / "work" / Path(manager._folder).name
         work.mkdir(parents=True)
-        entries = scratch_entries(self._folder, self._limits.writable_mb * 2**20)
+        entries = scratch_entries(manager._folder, manager._limits.writable_mb * 2**20)
         try:
             for relative, fd in entries:
                 if fd is None:
@@ -371,20 +390,14 @@ class SandboxedKernelManager(KernelManager):
             for _, fd in entries:
                 if fd is not None:
                     os.close(fd)
-        limit = self._limits.file_mb * 2**20
-        kw.update(cwd=str(work), preexec_fn=lambda: _enter_sandbox(limit, None),
-                  stdout=open(Path(self._run_dir) / "kernel.log", "ab"))
-        kw["stderr"] = kw["stdout"]
-        return await super()._async_launch_kernel(list(kernel_cmd), **kw)
+        limit = manager._limits.file_mb * 2**20
+        log = open(Path(manager._run_dir) / "kernel.log", "ab")
+        return {**kwargs, "cwd": str(work), "preexec_fn": lambda: _enter_sandbox(limit, None), "stdout": log,
+                "stderr": log}
 
-    def remove_cgroup(self):
-        if self.cgroup is not None:
-            self.cgroup.remove()
-            self.cgroup = None
-
-    async def _async_cleanup_resources(self, restart=False):
-        await super()._async_cleanup_resources(restart=restart)
-        self.remove_cgroup()
+    async def cleanup(self, restart=False):
+        await super().cleanup(restart=restart)
+        self.parent.remove_cgroup()
 
 
 class Watchdog:
