@@ -1,0 +1,137 @@
+"""The grader on a course of its own, without TensorFlow and without a sandbox: seconds, not minutes.
+
+A toy nbgrader course (one function, two test cells, a free-text answer) is graded with
+`autograder grade`'s engine and the student's code in a plain local kernel (sandbox=False, as
+`autograder check --no-sandbox` runs it). It shows that the grader knows nbgrader, not this course,
+and that the verdicts come from the referee: a student who patches NumPy or the builtins in their
+kernel changes nothing, and a deleted or moved cell is graded as the instructor wrote it.
+"""
+import nbformat
+import pytest
+
+from autograder.batch import grade_assignment
+from autograder.course import run_nbgrader
+
+UNIT = "toy"
+CONFIG = '''c = get_config()  # noqa: F821
+c.CourseDirectory.course_id = "toy"
+from autograder.isolated import use_referee  # noqa: E402
+use_referee(c)
+c.OverwriteCells.add_missing_cells = True
+c.Execute.timeout = 30
+'''
+SOLUTION = '''def scale(x, factor):
+    """x times factor, as a new array."""
+    ### BEGIN SOLUTION
+    import numpy as np
+    return np.asarray(x, dtype=float) * factor
+    ### END SOLUTION
+'''
+RIGHT = "import numpy as np\n\ndef scale(x, factor):\n    return np.asarray(x, dtype=float) * factor\n"
+WRONG = "def scale(x, factor):\n    return [x]\n"
+TESTS = {
+    "test_scale_values": "import numpy as np\nassert np.allclose(scale(np.arange(3.0), 2.0), [0, 2, 4]), 'scale: wrong values'\n",
+    "test_scale_shape": ("import numpy as np\n### BEGIN HIDDEN TESTS\n"
+                         "assert np.shape(scale(np.ones((2, 5)), 3.0)) == (2, 5), 'scale: wrong shape'\n"
+                         "### END HIDDEN TESTS\n"),
+}
+
+
+def cell(kind, source, grade_id, **nbgrader):
+    make = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
+    meta = {"grade": False, "solution": False, "locked": False, "grade_id": grade_id, "schema_version": 3, **nbgrader}
+    return make(source, metadata={"nbgrader": meta})
+
+
+def source_notebook():
+    return nbformat.v4.new_notebook(cells=[
+        cell("markdown", "# A toy assignment\nWrite `scale`.", "intro", locked=True),
+        cell("code", SOLUTION, "scale", solution=True),
+        *[cell("code", text, grade_id, grade=True, locked=True, points=1) for grade_id, text in TESTS.items()],
+        cell("markdown", "Why a new array?", "question", locked=True),
+        cell("markdown", "YOUR ANSWER HERE", "answer", grade=True, solution=True, points=1),
+    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("toy-course")
+    (folder / "nbgrader_config.py").write_text(CONFIG)
+    (folder / "source" / UNIT).mkdir(parents=True)
+    nbformat.write(source_notebook(), folder / "source" / UNIT / f"{UNIT}.ipynb")
+    run_nbgrader(folder, "generate_assignment", UNIT, "--force", "--log-level=ERROR")
+    return folder
+
+
+def released(course):
+    return nbformat.read(course / "release" / UNIT / f"{UNIT}.ipynb", as_version=4)
+
+
+def submission(course, scale_source, extra_cells=(), edit=None):
+    nb = released(course)
+    for c in nb.cells:
+        if c.metadata.get("nbgrader", {}).get("grade_id") == "scale":
+            c.source = scale_source
+    nb.cells += [nbformat.v4.new_code_cell(text) for text in extra_cells]
+    if edit:
+        edit(nb)
+    return nb
+
+
+def index_of(nb, grade_id):
+    return next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def delete_shape_test(nb):
+    del nb.cells[index_of(nb, "test_scale_shape")]
+
+
+def move_solution_to_the_end(nb):
+    nb.cells.append(nb.cells.pop(index_of(nb, "scale")))
+
+
+PATCHES = (  # run in the student's kernel after the wrong solution: none may reach the tests
+    "import numpy as np\nnp.allclose = lambda *a, **k: True\nnp.shape = lambda a: (2, 5)\n",
+    "import builtins\nbuiltins.AssertionError = type('Quiet', (Exception,), {})\n",
+)
+
+STUDENTS = {  # name: (notebook maker, expected autograded points of 2)
+    "right": (lambda c: submission(c, RIGHT), 2),
+    "wrong": (lambda c: submission(c, WRONG), 0),
+    "wrong-patching": (lambda c: submission(c, WRONG, PATCHES), 0),
+    "right-deleted-test": (lambda c: submission(c, RIGHT, edit=delete_shape_test), 2),
+    "right-moved-solution": (lambda c: submission(c, RIGHT, edit=move_solution_to_the_end), 2),
+}
+
+
+@pytest.fixture(scope="module")
+def graded(course):
+    for student, (make, _) in STUDENTS.items():
+        folder = course / "submitted" / student / UNIT
+        folder.mkdir(parents=True)
+        nbformat.write(make(course), folder / f"{UNIT}.ipynb")
+    results = grade_assignment(course, UNIT, jobs=2, options={"sandbox": False}, progress=lambda line: None)
+    return {r.student: r for r in results}
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_toy_course_verdicts_come_from_the_referee(graded, student):
+    result = graded[student]
+    assert (result.score, result.max_score, result.status) == (STUDENTS[student][1], 3, "graded"), result
+
+
+def test_a_failed_test_shows_its_assertion(graded, course):
+    nb = nbformat.read(course / "autograded" / "wrong-patching" / UNIT / f"{UNIT}.ipynb", as_version=4)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert [(o.ename, o.evalue) for o in errors] == [("AssertionError", "scale: wrong values"),
+                                                      ("AssertionError", "scale: wrong shape")]
+
+
+def test_patching_code_is_flagged(graded):
+    assert any("patches NumPy" in flag for flag in graded["wrong-patching"].flags), graded["wrong-patching"].flags
+    assert any("builtins" in flag for flag in graded["wrong-patching"].flags)
+
+
+@pytest.mark.parametrize("student, flag", [("right-deleted-test", "put back"), ("right-moved-solution", "order")])
+def test_deleted_and_moved_cells_are_flagged(graded, student, flag):
+    assert any(flag in f for f in graded[student].flags), graded[student].flags
