@@ -14,7 +14,6 @@ submitted/ itself: no link is followed, no FIFO or device opened, and submitted/
 import collections
 import hashlib
 import json
-import logging
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -28,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbgrader.converters import Autograde
 
 from autograder.course import CourseError, run_nbgrader
 from autograder.printable import printable
@@ -270,7 +270,6 @@ def _grade_with_nbgrader(course, assignment, student, options, submitted_directo
     `submitted_directory` replaces the course's submitted/ (the staged copy): nbgrader's
     CourseDirectory.format_path joins it to the root, and an absolute path stays itself.
     """
-    from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
@@ -287,49 +286,36 @@ def _grade_with_nbgrader(course, assignment, student, options, submitted_directo
         "IsolatedExecute": {"timeout": config.Execute.get("timeout", 120), **options},
     }))
     coursedir = CourseDirectory(config=config)
-    converter = Autograde(coursedir=coursedir, config=config)
-    log = _NbgraderLog()
-    converter.log.addHandler(log)
+    converter = _AutogradeOne(coursedir=coursedir, config=config)
     try:
         converter.start()
     except Exception as error:  # noqa: BLE001 (nbgrader's own message only says "see the above traceback")
-        explained = log.explain()
-        if explained:
-            raise SubmissionRefused(explained) from None
-        raise NotGraded(f"{type(error).__name__}: {error}") from None
-    finally:
-        converter.log.removeHandler(log)
+        failure = converter.failure or error
+        described = f"{type(failure).__name__}: {' '.join(str(failure).split())[:300]}"
+        if _refused_by_nbgrader(failure):
+            raise SubmissionRefused("nbgrader could not grade the notebook (were nbgrader cells or their metadata "
+                                    f"changed?): {described}") from None
+        raise NotGraded(described) from None
 
 
-class _NbgraderLog(logging.Handler):
-    """nbgrader's warnings and errors while it grades one student, to say why it gave up."""
+class _AutogradeOne(Autograde):
+    """nbgrader's Autograde, keeping the exception that stopped a notebook as data (nbgrader logs its
+    traceback and raises a generic "see the above traceback")."""
+    failure = None
 
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.messages = []
-
-    def emit(self, record):
-        self.messages.append(record.getMessage())
-
-    def explain(self):
-        """One line: the exception nbgrader hit, and the changes it noticed in the notebook's metadata."""
-        errors = [_exception_line(m) for m in self.messages if m.startswith("Traceback")]
-        errors += [" ".join(m.split()) for m in self.messages if "metadata format" in m]
-        # Changed checksums are normal: every test cell differs from the release by its hidden tests.
-        changes = [m.strip() for m in self.messages if ("has changed" in m and "'checksum'" not in m)
-                   or "exists multiple times" in m or "does not exist in the database" in m]
-        if not errors:
-            return ""
-        hint = " (were nbgrader cells or their metadata changed?)" if changes or re.search(
-            "metadata|checksum", errors[-1]) else ""
-        return f"nbgrader could not grade the notebook{hint}: " + "; ".join(dict.fromkeys(errors[-1:] + changes))
+    def convert_single_notebook(self, notebook_filename):
+        try:
+            super().convert_single_notebook(notebook_filename)
+        except Exception as error:
+            self.failure = error
+            raise
 
 
-def _exception_line(traceback_text):
-    """'SomeError: message' of a logged traceback: the first line after its last frames."""
-    lines = traceback_text.strip().splitlines()
-    start = max(i for i, line in enumerate(lines) if line.startswith("Traceback"))
-    return next((line for line in lines[start + 1:] if line and not line[0].isspace()), lines[-1])
+def _refused_by_nbgrader(error):
+    """Whether nbgrader refused the submitted notebook itself (its cells or their metadata), not failed."""
+    from nbgrader.api import InvalidEntry, MissingEntry
+    from nbgrader.nbgraderformat import SchemaTooNewError, SchemaTooOldError, ValidationError
+    return isinstance(error, (ValidationError, SchemaTooOldError, SchemaTooNewError, MissingEntry, InvalidEntry))
 
 
 def _scores(course, assignment, student):
@@ -413,7 +399,7 @@ def _last_line(error):
 
 
 def _grade_staged(course, assignment, student, options, staging, result):
-    from autograder.isolated import REPORTS
+    from autograder.isolated import read_report
     left_out = stage_submission(course / "submitted" / student / assignment, staging / student / assignment)
     notebook, problems, flags = _check_submission(staging / student / assignment, assignment, left_out)
     result.problems += problems
@@ -431,7 +417,8 @@ def _grade_staged(course, assignment, student, options, staging, result):
         result.flags += changed_locked_cells(notebook, instructor) + moved_cells(notebook, course, assignment)
         result.flags += suspicious_code(notebook, instructor)
         _grade_with_nbgrader(course, assignment, student, options, staging)
-        report = REPORTS.pop(str((course / "autograded" / student / assignment).resolve()), None)
+        graded = nbformat.read(course / "autograded" / student / assignment / f"{assignment}.ipynb", as_version=4)
+        report = read_report(graded)
         if report is not None:
             result.problems += report.problems
     result.score, result.max_score, result.needs_manual_grade = _scores(course, assignment, student)

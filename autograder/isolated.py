@@ -16,7 +16,7 @@ that earlier test cells define) from the student's kernel.
 """
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -30,8 +30,6 @@ from traitlets import Bool, Dict, Integer, List, Unicode
 from autograder import referee
 from autograder.sandbox import NOBODY, Limits, SandboxedKernelManager, Watchdog, scratch_folder
 
-# What each notebook's sandbox did, by the notebook's folder; the batch grader reads it.
-REPORTS = {}
 OUTPUT_CAP_CHARS = 2_000_000  # per cell, while running; nbgrader's LimitOutput trims further
 NOTEBOOK_OUTPUT_CAP_CHARS = 20_000_000  # all cells of a notebook together
 # The kernel messages that add, change or clear a cell's outputs; each is charged to the budget.
@@ -40,6 +38,15 @@ MESSAGE_OVERHEAD_CHARS = 100  # charged per message too: a flood of empty output
 # The channel to the kernel being graded, which a test's seeding also seeds (referee.install_seed_forwarding
 # patches the library's function once per process, and that patch finds the current channel here).
 SEED_TARGET = {}
+
+
+REPORT_KEY = "autograder"  # the autograded notebook's metadata holding its SandboxReport
+
+
+def read_report(nb):
+    """The SandboxReport an autograded notebook carries, or None."""
+    data = nb.metadata.get(REPORT_KEY)
+    return SandboxReport(**data) if isinstance(data, dict) else None
 
 
 @dataclass
@@ -325,7 +332,9 @@ class IsolatedExecute(Execute):
                     self.km.remove_cgroup()
                 report.peak_mb = watchdog.peak_mb
         report.seconds = time.monotonic() - started
-        REPORTS[str(self._folder)] = report
+        # What the sandbox did travels with the graded notebook (set last: whatever the student's
+        # notebook held under this key is replaced); the batch grader reads it back with read_report.
+        nb.metadata[REPORT_KEY] = asdict(report)
         return nb, resources
 
     def _run_cells(self, nb, watchdog, report):

@@ -101,7 +101,9 @@ STUDENTS = {  # name: (notebook maker, expected autograded points of 2)
     "wrong-patching": (lambda c: submission(c, WRONG, PATCHES), 0),
     "right-deleted-test": (lambda c: submission(c, RIGHT, edit=delete_shape_test), 2),
     "right-moved-solution": (lambda c: submission(c, RIGHT, edit=move_solution_to_the_end), 2),
+    "right-then-exits": (lambda c: submission(c, RIGHT, ["import os\nos._exit(3)\n"]), 2),
 }
+WITH_PROBLEMS = {"right-then-exits"}
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +119,14 @@ def graded(course):
 @pytest.mark.parametrize("student", STUDENTS)
 def test_toy_course_verdicts_come_from_the_referee(graded, student):
     result = graded[student]
-    assert (result.score, result.max_score, result.status) == (STUDENTS[student][1], 3, "graded"), result
+    status = "graded, with problems" if student in WITH_PROBLEMS else "graded"
+    assert (result.score, result.max_score, result.status) == (STUDENTS[student][1], 3, status), result
+
+
+def test_what_the_kernel_did_reaches_the_report(graded):
+    """The sandbox report travels in the autograded notebook's metadata, not in a global of the grader."""
+    problems = graded["right-then-exits"].problems
+    assert len(problems) == 1 and problems[0].startswith("the kernel stopped (your code exited"), problems
 
 
 def test_a_failed_test_shows_its_assertion(graded, course):
