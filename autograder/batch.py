@@ -29,6 +29,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.converters import Autograde
 
+from autograder.cells import grade_id, is_instructor_code, unchanged_since_release
 from autograder.course import CourseError, run_nbgrader
 from autograder.printable import printable
 
@@ -143,9 +144,8 @@ def instructor_code(course, assignment):
         path = course / folder / assignment / f"{assignment}.ipynb"
         if path.exists():
             for cell in nbformat.read(path, as_version=4).cells:
-                meta = cell.metadata.get("nbgrader", {})
-                if cell.cell_type == "code" and meta.get("locked") and not meta.get("solution"):
-                    cells.setdefault(meta["grade_id"], set()).add(cell.source.strip())
+                if is_instructor_code(cell) and grade_id(cell):
+                    cells.setdefault(grade_id(cell), set()).add(cell.source.strip())
     return cells
 
 
@@ -169,22 +169,16 @@ def changed_locked_cells(notebook, instructor):
     was generated, still matches (so a test fixed in source/ since then flags nobody). A student
     who forges that checksum gains nothing: locked cells are graded as the instructor wrote them.
     """
-    from nbgrader.utils import compute_checksum
     submitted = {}
     for cell in notebook.cells:
-        submitted.setdefault(cell.metadata.get("nbgrader", {}).get("grade_id"), cell)
+        submitted.setdefault(grade_id(cell), cell)
 
-    def unedited(grade_id):
-        cell = submitted[grade_id]
-        if cell.source.strip() in instructor[grade_id]:
-            return True
-        try:
-            return cell.metadata["nbgrader"].get("checksum") == compute_checksum(cell)
-        except Exception:  # noqa: BLE001 (metadata nbgrader cannot read: not the released cell)
-            return False
+    def unedited(name):
+        cell = submitted[name]
+        return cell.source.strip() in instructor[name] or unchanged_since_release(cell)
 
-    missing = [grade_id for grade_id in instructor if grade_id not in submitted]
-    edited = [grade_id for grade_id in instructor if grade_id in submitted and not unedited(grade_id)]
+    missing = [name for name in instructor if name not in submitted]
+    edited = [name for name in instructor if name in submitted and not unedited(name)]
     flags = []
     if missing:
         flags.append("deleted instructor cells or removed their nbgrader metadata (put back from source/ "
@@ -197,7 +191,7 @@ def changed_locked_cells(notebook, instructor):
 def moved_cells(notebook, course, assignment):
     """A reason to look if the student moved the instructor's cells out of order (they are graded in
     the instructor's order: autograder.isolated.RestoreInstructorCells)."""
-    from autograder.isolated import grade_id, in_instructor_order
+    from autograder.isolated import in_instructor_order
     source = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
     order = [grade_id(cell) for cell in source.cells if grade_id(cell)]
     ids = [grade_id(cell) for cell in notebook.cells]

@@ -3,6 +3,9 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from nbgrader.utils import is_locked
+
+from autograder.cells import grade_id
 from autograder.course import CourseError, assignment_notebook, nbgrader_cells, read_notebook, source_units
 
 
@@ -26,19 +29,17 @@ def locked_cell_notes(nb, unit):
     """Notes on locked cells the student deleted, duplicated or edited (nbgrader grades the originals)."""
     release = nbgrader_cells(read_notebook(assignment_notebook(unit, "release")))
     source = nbgrader_cells(read_notebook(assignment_notebook(unit, "source")))
-    counts = Counter(cell.metadata["nbgrader"]["grade_id"] for cell in nb.cells
-                     if "grade_id" in cell.metadata.get("nbgrader", {}))
+    counts = Counter(grade_id(cell) for cell in nb.cells if grade_id(cell))
     submitted = nbgrader_cells(nb)
     notes = []
-    for grade_id, original in release.items():
-        if not original.metadata["nbgrader"].get("locked"):
+    for name, original in release.items():
+        if not is_locked(original):
             continue
-        if grade_id not in submitted:
-            notes.append(f"locked cell '{grade_id}' was deleted; restore it from release/{unit}/")
-        elif submitted[grade_id].source.strip() not in (original.source.strip(), source[grade_id].source.strip()):
-            notes.append(f"locked cell '{grade_id}' was edited; it is graded as originally written")
-    notes += [f"cell '{grade_id}' appears {n} times; only one copy counts"
-              for grade_id, n in counts.items() if n > 1]
+        if name not in submitted:
+            notes.append(f"locked cell '{name}' was deleted; it is put back and graded as originally written")
+        elif submitted[name].source.strip() not in (original.source.strip(), source[name].source.strip()):
+            notes.append(f"locked cell '{name}' was edited; it is graded as originally written")
+    notes += [f"cell '{name}' appears {n} times; only one copy counts" for name, n in counts.items() if n > 1]
     return notes
 
 

@@ -59,8 +59,8 @@ def make_scratch_course(directory, units, root=COURSE_ROOT):
 
 def nbgrader_cells(nb):
     """The cells nbgrader knows about, by grade id."""
-    return {cell.metadata["nbgrader"]["grade_id"]: cell
-            for cell in nb.cells if "nbgrader" in cell.metadata and "grade_id" in cell.metadata["nbgrader"]}
+    from autograder.cells import by_grade_id
+    return by_grade_id(nb)
 
 
 def read_notebook(path):

@@ -12,6 +12,8 @@ from nbformat.v4 import new_output
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from autograder import cells
+
 HIDDEN_NOTE = "outputs of cells after the first test are not shown in feedback\n"
 
 
@@ -28,7 +30,7 @@ class HideOutputsAfterFirstTest(NbGraderPreprocessor):
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            grade_id = cells.grade_id(cell)
             if grade_id in tests and grade_id not in kept:  # a test cell: its first copy only
                 seen_test = True
                 kept.add(grade_id)

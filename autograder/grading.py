@@ -8,6 +8,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
+from autograder.cells import grade_id, is_free_text, is_graded, points
 from autograder.course import make_scratch_course, nbgrader_cells
 
 ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
@@ -85,8 +86,7 @@ def _results(course, unit, student, status="graded"):
         submission = gradebook.find_submission_notebook(unit, unit, student)
         for grade in sorted(submission.grades, key=lambda g: _position(graded, g.name)):
             cell = cells.get(grade.name)
-            # Free-text answers are the graded cells that students write in (nbgrader: solution + grade).
-            by_hand = grade.cell_type == "markdown" if cell is None else bool(cell.metadata["nbgrader"].get("solution"))
+            by_hand = grade.cell_type == "markdown" if cell is None else is_free_text(cell)
             if cell is None:  # nbgrader leaves a deleted cell for a person to look at; it ran nothing
                 earned, message = 0.0, "this cell was deleted from the notebook, so none of its tests ran"
             else:
@@ -99,13 +99,12 @@ def _results(course, unit, student, status="graded"):
 
 
 def _position(nb, grade_id):
-    ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells]
+    ids = [grade_id(cell) for cell in nb.cells]
     return ids.index(grade_id) if grade_id in ids else len(ids)
 
 
 def _graded_cells(nb):
     """(grade id, points, by hand) of the graded cells of an instructor's notebook, in order."""
     for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade"):
-            yield meta["grade_id"], float(meta.get("points", 0)), bool(meta.get("solution"))
+        if is_graded(cell):
+            yield grade_id(cell), points(cell), is_free_text(cell)

@@ -24,10 +24,12 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
+from nbgrader.nbgraderformat import MetadataValidator
 from nbgrader.preprocessors import DeduplicateIds, Execute, OverwriteCells
 from traitlets import Bool, Dict, Integer, List, Unicode
 
-from autograder import referee
+from autograder import cells, referee
+from autograder.cells import grade_id
 from autograder.sandbox import NOBODY, Limits, SandboxedKernelManager, Watchdog, scratch_folder
 
 OUTPUT_CAP_CHARS = 2_000_000  # per cell, while running; nbgrader's LimitOutput trims further
@@ -56,31 +58,14 @@ class SandboxReport:
     seconds: float = 0.0
 
 
-def cell_role(cell):
-    """'test' (runs in the referee), 'locked' (both) or 'student' (sandbox only); None for markdown."""
-    if cell.cell_type != "code":
-        return None
-    meta = cell.metadata.get("nbgrader", {})
-    if meta.get("grade") and not meta.get("solution"):
-        return "test"
-    if meta.get("locked") and not meta.get("solution"):
-        return "locked"
-    return "student"
-
-
 def instructor_cells(path):
     """[(grade id, role, source)] of the locked and test code cells of the instructor's notebook, in order."""
-    cells = []
-    for cell in nbformat.read(path, as_version=4).cells:
-        role, grade_id = cell_role(cell), cell.metadata.get("nbgrader", {}).get("grade_id")
-        if role in ("locked", "test") and grade_id:
-            cells.append((grade_id, role, cell.source))
-    return cells
+    return cells.instructor_cells(nbformat.read(path, as_version=4))
 
 
 def _cell_name(cell, index):
-    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-    return f"cell {index + 1}" + (f" ({grade_id})" if grade_id else "")
+    name = grade_id(cell)
+    return f"cell {index + 1}" + (f" ({name})" if name else "")
 
 
 class RemoveDuplicateIds(DeduplicateIds):
@@ -95,16 +80,12 @@ class RemoveDuplicateIds(DeduplicateIds):
         return cell, resources
 
 
-def grade_id(cell):
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
-
-
-def in_instructor_order(cells, order):
-    """`cells` with the instructor's cells (grade ids in `order`) in that order; every other cell keeps
+def in_instructor_order(notebook_cells, order):
+    """`notebook_cells` with the instructor's cells (grade ids in `order`) in that order; every other cell keeps
     following the instructor's cell it followed (a student's helper cell stays with its solution)."""
     position = {name: i for i, name in enumerate(order)}
     head, chunks = [], []
-    for cell in cells:
+    for cell in notebook_cells:
         if grade_id(cell) in position:
             chunks.append((position[grade_id(cell)], [cell]))
         elif chunks:
@@ -118,8 +99,8 @@ def in_instructor_order(cells, order):
 class RestoreInstructorCells(OverwriteCells):
     """nbgrader's OverwriteCells, then the instructor's order of cells.
 
-    - Deleted graded cells come back (add_missing_cells) after the nearest earlier instructor cell
-      the submission still has. nbgrader's own add_missing_grade_cells only looks for that cell
+    - Deleted graded cells and the instructor's locked code cells come back (add_missing_cells) after
+      the nearest earlier instructor cell the submission still has. nbgrader's own add_missing_grade_cells only looks for that cell
       among graded and solution cells, and fails with a KeyError when it is another locked cell
       (a test cell after the instructor's markdown), so the method is replaced; nbgrader's
       missing_cell_transform still makes the cell.
@@ -143,17 +124,24 @@ class RestoreInstructorCells(OverwriteCells):
         order = [cell.name for cell in source_cells]
         solutions = {cell.name for cell in source.solution_cells}
         present = {grade_id(cell) for cell in nb.cells} - {None}
-        for graded in source.grade_cells:
-            if graded.name in present:
+        graded = {cell.name: cell for cell in source.grade_cells}
+        for index, name in enumerate(order):
+            source_cell = source_cells[index]
+            locked_code = source_cell.locked and source_cell.cell_type == "code" and name not in solutions
+            if name in present or not (name in graded or locked_code):
                 continue
-            self.log.warning(f"Missing grade cell {graded.name} encountered, adding to notebook")
-            index = order.index(graded.name)
-            cell = self.missing_cell_transform(source_cells[index], graded.max_score,
-                                               is_solution=graded.name in solutions)
-            earlier = [name for name in order[:index] if name in present]
+            self.log.warning(f"Missing cell {name} encountered, adding to notebook")
+            if name in graded:
+                cell = self.missing_cell_transform(source_cell, graded[name].max_score, is_solution=name in solutions)
+            else:  # the instructor's setup code: the student's code may need what it defines
+                cell = MetadataValidator().upgrade_cell_metadata(nbformat.v4.new_code_cell(
+                    source_cell.source, metadata={"nbgrader": {"grade": False, "solution": False, "task": False,
+                                                               "locked": True, "grade_id": name, "schema_version": 3,
+                                                               "checksum": source_cell.checksum}}))
+            earlier = [other for other in order[:index] if other in present]
             at = 0 if not earlier else 1 + max(i for i, c in enumerate(nb.cells) if grade_id(c) == earlier[-1])
             nb.cells.insert(at, cell)
-            present.add(graded.name)
+            present.add(name)
         return nb, resources
 
 
@@ -356,7 +344,7 @@ class IsolatedExecute(Execute):
 
             kernel_alive = True
             for index, cell in enumerate(nb.cells):
-                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                grade_id = cells.grade_id(cell)
                 role = None if cell.cell_type != "code" else roles.get(grade_id, "student")
                 if role in ("student", "locked"):
                     kernel_alive = self._run_in_sandbox(cell, index, kernel_alive, watchdog, report)

@@ -46,6 +46,7 @@ def cell(kind, source, grade_id, **nbgrader):
 def source_notebook():
     return nbformat.v4.new_notebook(cells=[
         cell("markdown", "# A toy assignment\nWrite `scale`.", "intro", locked=True),
+        cell("code", "import numpy as np", "setup", locked=True),
         cell("code", SOLUTION, "scale", solution=True),
         *[cell("code", text, grade_id, grade=True, locked=True, points=1) for grade_id, text in TESTS.items()],
         cell("markdown", "Why a new array?", "question", locked=True),
@@ -101,6 +102,9 @@ STUDENTS = {  # name: (notebook maker, expected autograded points of 2)
     "wrong-patching": (lambda c: submission(c, WRONG, PATCHES), 0),
     "right-deleted-test": (lambda c: submission(c, RIGHT, edit=delete_shape_test), 2),
     "right-moved-solution": (lambda c: submission(c, RIGHT, edit=move_solution_to_the_end), 2),
+    # relies on the instructor's setup cell (import numpy as np), which it deleted: put back, full marks
+    "right-deleted-setup": (lambda c: submission(c, RIGHT.replace("import numpy as np\n\n", ""),
+                                                 edit=lambda nb: nb.cells.pop(index_of(nb, "setup"))), 2),
     "right-then-exits": (lambda c: submission(c, RIGHT, ["import os\nos._exit(3)\n"]), 2),
 }
 WITH_PROBLEMS = {"right-then-exits"}
