@@ -65,11 +65,7 @@ def check_loss_fits_targets(model, name, targets):
 def check_outputs_fit_targets(model, name, inputs, targets):
     """Fail unless the model gives one distribution over the classes for every target, before training it."""
     few = [a[:2] for a in inputs] if isinstance(inputs, list) else inputs[:2]
-    try:
-        outputs = predict(model, few)
-    except (ValueError, TypeError) as error:
-        raise AssertionError(f"{name}: calling the model on two training inputs failed with "
-                             f"{type(error).__name__}: {first_line(error)}") from None
+    outputs = predict(model, few)
     wanted = np.shape(targets[:2])
     if outputs.shape[:-1] != wanted:
         hint = (" A recurrent layer without return_sequences=True gives one output per sequence, not one per step."
@@ -88,7 +84,12 @@ def check_model(model, name):
 
 def predict(model, inputs):
     """The model's outputs for a batch of inputs, as a NumPy array."""
-    return np.asarray(model(inputs, training=False))
+    try:
+        return np.asarray(model(inputs, training=False))
+    except (ValueError, TypeError) as error:
+        shapes = " and ".join(str(np.shape(a)) for a in inputs) if isinstance(inputs, list) else str(np.shape(inputs))
+        raise AssertionError(f"calling the model on inputs of shape {shapes} failed with {type(error).__name__}: "
+                             f"{first_line(error)}") from None
 
 
 def check_probabilities(name, outputs, shape):
