@@ -116,13 +116,19 @@ def _describe(value):
 
 
 def call(function, *args):
-    """Call a student's function; turn a NumPy shape error into a message naming the inputs' shapes.
+    """Call a student's function; turn a NumPy shape error or a division by zero into a failed check
+    whose message names the inputs' shapes.
 
     A NotImplementedError (the untouched stub) and other errors pass through unchanged.
     """
     before = [_copy_arrays(arg) for arg in args]
     try:
         result = function(*args)
+    except ZeroDivisionError as error:
+        names = _parameter_names(function, len(args))
+        described = ", ".join(f"{name} {_describe(arg)}" for name, arg in zip(names, args))
+        raise AssertionError(f"{function.__name__} raised ZeroDivisionError: {error}. It was called with "
+                             f"{described}") from None
     except ValueError as error:
         text = str(error)
         if not any(word in text for word in ("matmul", "broadcast", "shapes", "dimension")):

@@ -245,8 +245,36 @@ def train_classifier(build, inputs, labels, epochs=10, seed=0):
     keras.utils.set_random_seed(seed)  # the same initial weights and batches in every run
     model = build(sentences.VOCAB_SIZE)
     check_model(model, build.__name__)
-    model.fit(inputs, labels, epochs=epochs, batch_size=32, verbose=0)
+    check_one_output_per_sentence(model, build.__name__, inputs)
+    try:
+        model.fit(inputs, labels, epochs=epochs, batch_size=32, verbose=0)
+    except (ValueError, TypeError) as error:
+        raise AssertionError(f"{build.__name__}(VOCAB_SIZE): training failed with {type(error).__name__}: "
+                             f"{first_line(error)}") from None
     return model
+
+
+def first_line(error):
+    """The first line of an error's message that says something (Keras puts "Exception encountered ..." first)."""
+    import re
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).strip() for line in str(error).splitlines()]
+    lines = [line for line in lines if line and not line.startswith("Exception encountered")]
+    return (lines or [""])[0][:300]
+
+
+def check_one_output_per_sentence(model, name, inputs):
+    """Fail unless the model gives one output per sentence, before training it."""
+    try:
+        outputs = predict(model, inputs[:2])
+    except (ValueError, TypeError) as error:
+        raise AssertionError(f"{name}(VOCAB_SIZE): calling the model on 2 sentences failed with {type(error).__name__}: "
+                             f"{first_line(error)}") from None
+    if outputs.shape != (2, 1):
+        per_word = outputs.ndim == 3 and outputs.shape[1] == np.shape(inputs)[1]
+        raise AssertionError(f"{name}(VOCAB_SIZE): for 2 sentences the model must give outputs of shape (2, 1), one "
+                             f"probability per sentence; got {outputs.shape}"
+                             + (": one output per word. The classifier needs one per sentence, from the state after "
+                                "the last word (what SimpleRNN returns unless return_sequences=True)" if per_word else ""))
 
 
 def check_model(model, name):

@@ -36,8 +36,30 @@ def train(build, args, inputs, targets, epochs, batch_size, seed=0):
     name = f"{build.__name__}{args}"
     check_model(model, name)
     check_outputs_fit_targets(model, name, inputs, targets)
-    model.fit(inputs, targets, epochs=epochs, batch_size=batch_size, verbose=0)
+    check_loss_fits_targets(model, name, targets)
+    try:
+        model.fit(inputs, targets, epochs=epochs, batch_size=batch_size, verbose=0)
+    except (ValueError, TypeError) as error:
+        raise AssertionError(f"{name}: training failed with {type(error).__name__}: {first_line(error)}") from None
     return model
+
+
+def first_line(error):
+    """The first line of an error's message that says something (Keras puts "Exception encountered ..." first)."""
+    import re
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).strip() for line in str(error).splitlines()]
+    lines = [line for line in lines if line and not line.startswith("Exception encountered")]
+    return (lines or [""])[0][:300]
+
+
+def check_loss_fits_targets(model, name, targets):
+    """Fail if the targets are class ids but the loss expects one-hot vectors."""
+    loss = getattr(model, "loss", None)
+    loss_name = loss if isinstance(loss, str) else getattr(loss, "name", "")
+    if loss_name == "categorical_crossentropy" and np.issubdtype(np.asarray(targets).dtype, np.integer):
+        raise AssertionError(f"{name}: the targets are class ids (integers), which the loss "
+                             f"\"sparse_categorical_crossentropy\" takes; \"categorical_crossentropy\" expects "
+                             f"one-hot vectors")
 
 
 def check_outputs_fit_targets(model, name, inputs, targets):
@@ -62,7 +84,12 @@ def check_model(model, name):
 
 def predict(model, inputs):
     """The model's outputs for a batch of inputs, as a NumPy array."""
-    return np.asarray(model(inputs, training=False))
+    try:
+        return np.asarray(model(inputs, training=False))
+    except (ValueError, TypeError) as error:
+        shapes = " and ".join(str(np.shape(a)) for a in inputs) if isinstance(inputs, list) else str(np.shape(inputs))
+        raise AssertionError(f"calling the model on inputs of shape {shapes} failed with {type(error).__name__}: "
+                             f"{first_line(error)}") from None
 
 
 def check_probabilities(name, outputs, shape):
