@@ -37,6 +37,8 @@ GRADER_VERSION = "3"  # part of every digest: a new version regrades everything
 STATE_FOLDER = ".autograder"
 # What nbgrader submit and collect put next to every submission; not the student's files.
 NBGRADER_FILES = {"timestamp.txt", "submission_secret.txt"}
+# What editors and operating systems leave beside a notebook: not worth a person's look.
+EDITOR_LEFTOVERS = {".DS_Store", "Thumbs.db", "desktop.ini", ".~lock", "Icon\r"}
 REFEREE_MEMORY_MB = 4096  # resident memory of one grading process (the referee), sandbox not counted
 POLL_SECONDS = 0.25       # how often the supervisor looks at its workers' memory and deadlines
 GRADING_ATTEMPTS = 2      # a submission whose grading process dies is graded once more, in a fresh one
@@ -221,8 +223,8 @@ def _check_submission(staged, assignment, left_out=()):
     if left_out:
         flags.append("skipped files that are not regular files (links or special files): "
                      + ", ".join(left_out[:5]) + (", ..." if len(left_out) > 5 else ""))
-    others = [p.name for p in staged.iterdir()
-              if p.is_file() and p.name != expected.name and p.name not in NBGRADER_FILES]
+    others = [p.name for p in staged.iterdir() if p.is_file() and p.name != expected.name
+              and p.name not in NBGRADER_FILES | EDITOR_LEFTOVERS and not p.name.startswith("._")]
     if others:
         flags.append("extra files: " + ", ".join(sorted(others)[:5]))
     if expected.name in left_out:

@@ -181,6 +181,55 @@ def bad_submissions():
     def infinite_loop():  # rnn_forward is never defined: its 4 points are lost, the rest still runs
         return replaced(solution(), {"rnn_forward": "while True:\n    pass\n"})
 
+    def editor_leftovers(folder):  # what JupyterLab, Python, macOS and Windows leave beside a notebook
+        write(folder, solution())
+        for relative, content in {".ipynb_checkpoints/02_hidden_state-checkpoint.ipynb": nbformat.writes(release()),
+                                  "__pycache__/helpers.cpython-311.pyc": "\x00", ".DS_Store": "\x00\x00",
+                                  "._02_hidden_state.ipynb": "\x00", "Thumbs.db": "\x00",
+                                  "__MACOSX/._02_hidden_state.ipynb": "\x00"}.items():
+            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+            (folder / relative).write_text(content)
+
+    def changed_cell_types():  # a test cell made markdown: nbgrader turns it back into code
+        nb = solution()
+        nb.cells[index_of(nb, "test_softmax_values")].cell_type = "markdown"
+        del nb.cells[index_of(nb, "test_softmax_values")]["outputs"]
+        del nb.cells[index_of(nb, "test_softmax_values")]["execution_count"]
+        return nbformat.from_dict(nb)
+
+    def saved_by_vscode():  # nbformat 4.4 without cell ids, VS Code's metadata, another kernel's name
+        nb = json.loads(nbformat.writes(solution()))
+        nb["nbformat_minor"] = 4
+        nb["metadata"] = {"kernelspec": {"name": ".venv", "display_name": ".venv", "language": "python"},
+                          "language_info": {"name": "python", "version": "3.11.9"},
+                          "vscode": {"interpreter": {"hash": "f" * 64}}}
+        for cell in nb["cells"]:
+            cell.pop("id", None)
+            cell["metadata"]["vscode"] = {"languageId": "python"}
+        return json.dumps(nb, indent=1)
+
+    def saved_by_colab():  # Colab's metadata on the notebook and on every cell
+        nb = solution()
+        nb.metadata = {"colab": {"provenance": [], "name": f"{UNIT}.ipynb"}, "accelerator": "GPU",
+                       "kernelspec": {"name": "python3", "display_name": "Python 3"}}
+        for c in nb.cells:
+            c.metadata["colab"] = {"base_uri": "https://localhost:8080/"}
+            c.metadata["id"] = c.get("id", "x")
+        return nb
+
+    def huge_rich_outputs():  # a 6 MB image and 6 MB of HTML and JSON, displayed after the solutions
+        nb = solution()
+        nb.cells.append(nbformat.v4.new_code_cell(
+            "import base64, os\nfrom IPython.display import display, HTML, Image, JSON\n"
+            "display(Image(data=b'\\x89PNG\\r\\n\\x1a\\n' + os.urandom(6_000_000)))\n"
+            "display(HTML('<p>' + 'x' * 6_000_000 + '</p>'))\ndisplay(JSON({'k': 'v' * 6_000_000}))\n"))
+        return nb
+
+    def asks_for_input():  # input() where nobody can type: that cell fails, the tests do not
+        nb = solution()
+        nb.cells.insert(index_of(nb, "rnn_forward") + 1, nbformat.v4.new_code_cell('name = input("Your name? ")\n'))
+        return nb
+
     truncated = nbformat.writes(solution())
     return {
         "bad-not-json": (text("this is my homework, I could not get Jupyter to work\n"), 0),
@@ -196,6 +245,12 @@ def bad_submissions():
         "bad-deleted-test-after-markdown": (notebook(deleted_test_after_markdown), FULL),
         "bad-moved-cells": (notebook(moved_cells), FULL),
         "bad-duplicated-cells": (notebook(duplicated_cells), FULL),
+        "bad-editor-leftovers": (editor_leftovers, FULL),
+        "bad-changed-cell-types": (notebook(changed_cell_types), FULL),
+        "bad-saved-by-vscode": (lambda folder: text(saved_by_vscode())(folder), FULL),
+        "bad-saved-by-colab": (notebook(saved_by_colab), FULL),
+        "bad-huge-rich-outputs": (notebook(huge_rich_outputs), FULL),
+        "bad-asks-for-input": (notebook(asks_for_input), FULL),
         "bad-edited-test-cells": (notebook(edited_tests), FULL - 3),
         "bad-raised-points": (notebook(raised_points), FULL - 2),
         "bad-big-output": (notebook(big_output), FULL),
@@ -549,6 +604,21 @@ def test_regrading_keeps_the_scores_a_person_entered(graded, student):
     run regraded the submission (a resubmission: graded again, or still unreadable: zero)."""
     assert graded["third"][student].skipped is False
     assert graded["manual_after_third"][student] == MANUAL_SCORES
+
+
+@pytest.mark.parametrize("student", ["bad-editor-leftovers", "bad-changed-cell-types", "bad-saved-by-vscode",
+                                     "bad-saved-by-colab", "bad-asks-for-input"])
+def test_what_real_classes_submit_is_graded_in_full_without_a_flag(graded, student):
+    """Editors' leftovers, another editor's metadata, a cell type changed back by nbgrader, a prompt for input."""
+    result = graded["first"][student]
+    assert (result.score, result.flags) == (FULL, []), result
+
+
+def test_huge_rich_outputs_are_capped(graded):
+    result = graded["first"]["bad-huge-rich-outputs"]
+    assert result.score == FULL, result
+    path = graded["course"] / "autograded" / "bad-huge-rich-outputs" / UNIT / f"{UNIT}.ipynb"
+    assert path.stat().st_size < 5_000_000, path.stat().st_size
 
 
 def test_duplicated_cells_are_graded_once(graded):
