@@ -314,6 +314,66 @@ def test_the_resume_state_changes_with_the_grader_and_the_helper_package(tmp_pat
     course = make_scratch_course(tmp_path, [UNIT])
     write(course / "submitted" / "alice" / UNIT, solution())
     before = autograder.batch.submission_digest(course, UNIT, "alice")
-    monkeypatch.setattr(autograder.batch, "grading_code_digest", lambda: "another grader or rnncourse")
+    monkeypatch.setattr(autograder.batch, "grading_code_digest", lambda packages=(): "another grader or rnncourse")
     assert autograder.batch.submission_digest(course, UNIT, "alice") != before
 
+
+
+def test_a_test_fixed_in_source_after_release_flags_nobody(tmp_path):
+    """The instructor fixes a test in source/ after students got the release: their unchanged copies of it
+    are not "edited locked cells" (nbgrader's checksum from the release still matches); an edited one is."""
+    from autograder.batch import changed_locked_cells, instructor_code
+    course = make_scratch_course(tmp_path, [UNIT])
+    run_nbgrader(course, "generate_assignment", UNIT, "--force", "--log-level=ERROR")
+    handed_in = solution()  # the release they got, filled in
+    source = course / "source" / UNIT / f"{UNIT}.ipynb"
+    fixed = nbformat.read(source, as_version=4)
+    fixed.cells[index_of(fixed, "test_softmax_values")].source += "\n# fixed: a clearer message\n"
+    nbformat.write(fixed, source)
+    run_nbgrader(course, "generate_assignment", UNIT, "--force", "--log-level=ERROR")
+    assert changed_locked_cells(handed_in, instructor_code(course, UNIT)) == []
+    edited = replaced(solution(), {"test_softmax_values": "print('fine')\n"})
+    assert changed_locked_cells(edited, instructor_code(course, UNIT)) == [
+        "edited locked cells (graded as the instructor wrote them): test_softmax_values"]
+
+
+def test_a_gradebook_write_waits_for_the_lock_instead_of_failing(tmp_path):
+    """Another worker holds the gradebook longer than SQLite's default 5 s wait: the write waits, then succeeds."""
+    import sqlite3
+    import threading
+
+    from nbgrader.api import Gradebook
+
+    from autograder.batch import wait_for_gradebook
+    wait_for_gradebook()
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(url) as gradebook:
+        gradebook.add_student("first")
+    holder = sqlite3.connect(tmp_path / "gradebook.db", check_same_thread=False)
+    holder.execute("BEGIN EXCLUSIVE")
+    threading.Timer(6, holder.rollback).start()
+    with Gradebook(url) as gradebook:
+        gradebook.add_student("second")  # waits about 6 s for the lock
+    with Gradebook(url) as gradebook:
+        assert sorted(s.id for s in gradebook.students) == ["first", "second"]
+
+
+def test_configured_seed_and_reset_functions_reach_only_loaded_modules(monkeypatch):
+    """The grader calls a course's functions by name (nbgrader_config.py) and never imports their module."""
+    import sys
+    import types
+
+    from autograder import referee
+    calls = []
+    fake = types.ModuleType("fakekeras")
+    fake.utils = types.SimpleNamespace(set_random_seed=lambda seed: calls.append(("seed", seed)))
+    fake.backend = types.SimpleNamespace(clear_session=lambda: calls.append(("reset",)))
+    monkeypatch.setitem(sys.modules, "fakekeras", fake)
+    referee.call_loaded(["fakekeras.backend.clear_session", "notimported.reset"])
+    requests = []
+    holder = {"channel": types.SimpleNamespace(request=requests.append)}
+    referee.install_seed_forwarding(["fakekeras.utils.set_random_seed", "notimported.seed"], holder)
+    fake.utils.set_random_seed(7)
+    assert calls == [("reset",), ("seed", 7)]
+    assert requests == [{"op": "seed", "seed": 7, "function": "fakekeras.utils.set_random_seed"}]
+    assert "notimported" not in sys.modules
