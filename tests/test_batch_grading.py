@@ -220,9 +220,10 @@ def bad_submissions():
     def huge_rich_outputs():  # a 6 MB image and 6 MB of HTML and JSON, displayed after the solutions
         nb = solution()
         nb.cells.append(nbformat.v4.new_code_cell(
-            "import base64, os\nfrom IPython.display import display, HTML, Image, JSON\n"
-            "display(Image(data=b'\\x89PNG\\r\\n\\x1a\\n' + os.urandom(6_000_000)))\n"
-            "display(HTML('<p>' + 'x' * 6_000_000 + '</p>'))\ndisplay(JSON({'k': 'v' * 6_000_000}))\n"))
+            "import os\n\nclass Big:\n"
+            "    def _repr_png_(self):\n        return b'\\x89PNG\\r\\n\\x1a\\n' + os.urandom(6_000_000)\n"
+            "    def _repr_html_(self):\n        return '<p>' + 'x' * 6_000_000 + '</p>'\n"
+            "    def _repr_json_(self):\n        return {'k': 'v' * 6_000_000}\n\nBig()\n"))
         return nb
 
     def asks_for_input():  # input() where nobody can type: that cell fails, the tests do not
