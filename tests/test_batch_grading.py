@@ -144,12 +144,11 @@ def bad_submissions():
             nb.cells.insert(index_of(nb, last_test) + 1, cell)
         return nb
 
-    def deleted_test_after_markdown():  # the cell before it in the instructor's notebook is locked markdown
+    def deleted_answer_after_markdown():
+        # The cell before the free-text answer in the instructor's notebook is locked markdown (the prompt):
+        # nbgrader's own add_missing_cells fails there with a KeyError.
         nb = solution()
-        first_test = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade")
-                          and not c.metadata["nbgrader"].get("solution") and nb.cells[i - 1].cell_type == "markdown"
-                          and nb.cells[i - 1].metadata.get("nbgrader", {}).get("locked"))
-        del nb.cells[first_test]
+        del nb.cells[index_of(nb, "parameter_sharing_answer")]
         return nb
 
     def duplicated_cells():
@@ -243,7 +242,7 @@ def bad_submissions():
                                                      "weights.npy": os.urandom(200_000)}), FULL),
         # Deleted test cells are put back from source/ and graded (nbgrader's add_missing_cells).
         "bad-deleted-test-cell": (notebook(deleted_test), FULL),
-        "bad-deleted-test-after-markdown": (notebook(deleted_test_after_markdown), FULL),
+        "bad-deleted-answer-after-markdown": (notebook(deleted_answer_after_markdown), FULL),
         "bad-moved-cells": (notebook(moved_cells), FULL),
         "bad-duplicated-cells": (notebook(duplicated_cells), FULL),
         "bad-editor-leftovers": (editor_leftovers, FULL),
@@ -580,7 +579,7 @@ def test_extra_files_cost_nothing_and_are_listed(graded):
     assert result.flags == ["extra files: data.csv, notes.txt, weights.npy"]
 
 
-@pytest.mark.parametrize("student", ["bad-deleted-test-cell", "bad-deleted-test-after-markdown"])
+@pytest.mark.parametrize("student", ["bad-deleted-test-cell", "bad-deleted-answer-after-markdown"])
 def test_deleted_test_cell_is_put_back_graded_and_flagged(graded, student):
     result = graded["first"][student]
     assert (result.score, result.status) == (FULL, "graded"), result

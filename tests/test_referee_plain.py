@@ -105,6 +105,8 @@ STUDENTS = {  # name: (notebook maker, expected autograded points of 2)
     # relies on the instructor's setup cell (import numpy as np), which it deleted: put back, full marks
     "right-deleted-setup": (lambda c: submission(c, RIGHT.replace("import numpy as np\n\n", ""),
                                                  edit=lambda nb: nb.cells.pop(index_of(nb, "setup"))), 2),
+    # deleted the free-text answer, whose instructor's cell follows locked markdown (nbgrader alone: KeyError)
+    "right-deleted-answer": (lambda c: submission(c, RIGHT, edit=lambda nb: nb.cells.pop(index_of(nb, "answer"))), 2),
     "right-then-exits": (lambda c: submission(c, RIGHT, ["import os\nos._exit(3)\n"]), 2),
 }
 WITH_PROBLEMS = {"right-then-exits"}
@@ -148,3 +150,24 @@ def test_patching_code_is_flagged(graded):
 @pytest.mark.parametrize("student, flag", [("right-deleted-test", "put back"), ("right-moved-solution", "order")])
 def test_deleted_and_moved_cells_are_flagged(graded, student, flag):
     assert any(flag in f for f in graded[student].flags), graded[student].flags
+
+
+def test_control_nbgraders_own_add_missing_cells_fails_after_locked_markdown(tmp_path):
+    """Why RestoreInstructorCells replaces nbgrader's add_missing_grade_cells: stock nbgrader, asked to put
+    back the deleted answer (after the instructor's locked markdown), fails on the whole notebook."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from autograder.course import nbgrader_env
+    (tmp_path / "nbgrader_config.py").write_text(CONFIG + "from autograder.isolated import use_stock_nbgrader\n"
+                                                 "use_stock_nbgrader(c)\nc.OverwriteCells.add_missing_cells = True\n")
+    (tmp_path / "source" / UNIT).mkdir(parents=True)
+    nbformat.write(source_notebook(), tmp_path / "source" / UNIT / f"{UNIT}.ipynb")
+    run_nbgrader(tmp_path, "generate_assignment", UNIT, "--force", "--log-level=ERROR")
+    folder = tmp_path / "submitted" / "student" / UNIT
+    folder.mkdir(parents=True)
+    nbformat.write(STUDENTS["right-deleted-answer"][0](tmp_path), folder / f"{UNIT}.ipynb")
+    stock = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", UNIT, "--force"],
+                           cwd=tmp_path, env=nbgrader_env(), capture_output=True, text=True)
+    assert stock.returncode != 0 and "KeyError: 'question'" in stock.stderr, stock.stderr[-2000:]
