@@ -15,6 +15,7 @@ import sys
 import time
 
 import numpy as np
+import zmq
 from jupyter_client import BlockingKernelClient
 from nbformat import NotebookNode
 
@@ -26,6 +27,9 @@ INSTALL_AGENT = f"__import__('importlib').import_module({agent.__name__!r})"
 SERVE = f"__import__('sys').modules[{agent.__name__!r}].serve()"
 # Dunder names the referee never asks the sandbox for (NumPy and Python probe them on any object).
 _LOCAL_ONLY = lambda name: name.startswith("__") and name not in ("__name__", "__qualname__", "__module__", "__doc__")  # noqa: E731
+
+
+WAKE_MS = 50  # the longest the referee sleeps between two looks at a silent kernel
 
 
 class StudentKernelError(Exception):
@@ -163,6 +167,11 @@ class SandboxChannel:
         self._client = BlockingKernelClient()
         self._client.load_connection_file(connection_file)
         self._client.start_channels(shell=True, iopub=False, stdin=True, hb=False, control=False)
+        # Woken by the kernel's next message on either channel, not polled with sleeps: the referee
+        # shares the CPU with the student's code and must not spin while it computes.
+        self._poller = zmq.Poller()
+        for channel in (self._client.stdin_channel, self._client.shell_channel):
+            self._poller.register(channel.socket, zmq.POLLIN)
         self._is_alive, self._interrupt, self._death_reason = is_alive, interrupt, death_reason
         self._callbacks, self._busy = {}, False
         self._serving = None   # msg_id of the running serve() execution
@@ -255,7 +264,7 @@ class SandboxChannel:
                 if reply.get("parent_header", {}).get("msg_id") == self._serving:
                     return None
                 continue
-            time.sleep(0.0005)
+            self._wait_for_message()
 
     def _give_up(self):
         """After a timeout: interrupt the student's code and end the serve() loop if it answers."""
@@ -286,12 +295,16 @@ class SandboxChannel:
             if self._client.stdin_channel.msg_ready():  # a leftover prompt of the student's code
                 self._client.stdin_channel.get_msg(timeout=1)
                 self._client.input("")
-            try:
-                reply = self._client.shell_channel.get_msg(timeout=0.05)
-            except Exception:  # noqa: BLE001 (queue.Empty: nothing yet)
+            if not self._client.shell_channel.msg_ready():
+                self._wait_for_message()
                 continue
+            reply = self._client.shell_channel.get_msg(timeout=1)
             if reply.get("parent_header", {}).get("msg_id") == msg_id:
                 return reply
+
+    def _wait_for_message(self):
+        """Sleep until the kernel sends a message, at most WAKE_MS (to look at its health and the deadline)."""
+        self._poller.poll(WAKE_MS)
 
     def _reason_text(self):
         reason = self._death_reason()
