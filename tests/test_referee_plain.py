@@ -68,12 +68,12 @@ def released(course):
     return nbformat.read(course / "release" / UNIT / f"{UNIT}.ipynb", as_version=4)
 
 
-def submission(course, scale_source, extra_cells=(), edit=None):
+def submission(course, scale_source, after_solution=(), at_end=(), edit=None):
     nb = released(course)
-    for c in nb.cells:
-        if c.metadata.get("nbgrader", {}).get("grade_id") == "scale":
-            c.source = scale_source
-    nb.cells += [nbformat.v4.new_code_cell(text) for text in extra_cells]
+    at = index_of(nb, "scale")
+    nb.cells[at].source = scale_source
+    nb.cells[at + 1:at + 1] = [nbformat.v4.new_code_cell(text) for text in after_solution]
+    nb.cells += [nbformat.v4.new_code_cell(text) for text in at_end]
     if edit:
         edit(nb)
     return nb
@@ -107,7 +107,7 @@ STUDENTS = {  # name: (notebook maker, expected autograded points of 2)
                                                  edit=lambda nb: nb.cells.pop(index_of(nb, "setup"))), 2),
     # deleted the free-text answer, whose instructor's cell follows locked markdown (nbgrader alone: KeyError)
     "right-deleted-answer": (lambda c: submission(c, RIGHT, edit=lambda nb: nb.cells.pop(index_of(nb, "answer"))), 2),
-    "right-then-exits": (lambda c: submission(c, RIGHT, ["import os\nos._exit(3)\n"]), 2),
+    "right-then-exits": (lambda c: submission(c, RIGHT, at_end=["import os\nos._exit(3)\n"]), 2),
 }
 WITH_PROBLEMS = {"right-then-exits"}
 
@@ -171,3 +171,30 @@ def test_control_nbgraders_own_add_missing_cells_fails_after_locked_markdown(tmp
     stock = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", UNIT, "--force"],
                            cwd=tmp_path, env=nbgrader_env(), capture_output=True, text=True)
     assert stock.returncode != 0 and "KeyError: 'question'" in stock.stderr, stock.stderr[-2000:]
+
+
+@pytest.mark.parametrize("engine, expected", [("course", 0), ("stock", 2)])
+def test_the_formgraders_autograde_button_grades_with_the_referee(tmp_path, engine, expected):
+    """The formgrader's Autograde button calls nbgrader's NbGraderAPI.autograde with the course's
+    nbgrader_config.py: a submission whose patches of NumPy and the builtins fool stock nbgrader (its live
+    control: 2 of 2 points) earns nothing through the course's configuration."""
+    from nbgrader.api import Gradebook
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    stock = "from autograder.isolated import use_stock_nbgrader\nuse_stock_nbgrader(c)\n" if engine == "stock" else ""
+    (tmp_path / "nbgrader_config.py").write_text(CONFIG + "c.IsolatedExecute.sandbox = False\n" + stock)
+    (tmp_path / "source" / UNIT).mkdir(parents=True)
+    nbformat.write(source_notebook(), tmp_path / "source" / UNIT / f"{UNIT}.ipynb")
+    run_nbgrader(tmp_path, "generate_assignment", UNIT, "--force", "--log-level=ERROR")
+    folder = tmp_path / "submitted" / "student" / UNIT
+    folder.mkdir(parents=True)
+    nbformat.write(STUDENTS["wrong-patching"][0](tmp_path), folder / f"{UNIT}.ipynb")
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(tmp_path)).load_config()
+    config.CourseDirectory.root = str(tmp_path)
+    api = NbGraderAPI(CourseDirectory(config=config), config=config)
+    outcome = api.autograde(UNIT, "student")
+    assert outcome["success"], outcome.get("error")
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+        assert gradebook.find_submission(UNIT, "student").score == expected
