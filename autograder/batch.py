@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.converters import Autograde
 
-from autograder.cells import grade_id, is_instructor_code, unchanged_since_release
+from autograder.cells import grade_id, is_graded, is_instructor_code, unchanged_since_release
 from autograder.course import CourseError, run_nbgrader
 from autograder.printable import printable
 
@@ -163,8 +163,9 @@ def suspicious_code(notebook, instructor=None):
     return [reason for pattern, reason in SUSPICIOUS.items() if re.search(pattern, code)]
 
 
-def changed_locked_cells(notebook, instructor):
-    """Reasons to look: instructor's locked code cells the student deleted, unlocked or edited.
+def changed_locked_cells(notebook, instructor, graded=()):
+    """Reasons to look: instructor's locked code cells the student deleted, unlocked or edited, and
+    graded cells (`graded`: their grade ids, free-text answers included) the student deleted.
 
     A cell is unedited if it reads as the instructor's release or source has it now, or as it was
     released to the student: nbgrader's checksum in the cell's metadata, taken when the assignment
@@ -179,7 +180,7 @@ def changed_locked_cells(notebook, instructor):
         cell = submitted[name]
         return cell.source.strip() in instructor[name] or unchanged_since_release(cell)
 
-    missing = [name for name in instructor if name not in submitted]
+    missing = [name for name in dict.fromkeys([*instructor, *graded]) if name not in submitted]
     edited = [name for name in instructor if name in submitted and not unedited(name)]
     flags = []
     if missing:
@@ -190,11 +191,10 @@ def changed_locked_cells(notebook, instructor):
     return flags
 
 
-def moved_cells(notebook, course, assignment):
-    """A reason to look if the student moved the instructor's cells out of order (they are graded in
-    the instructor's order: autograder.isolated.RestoreInstructorCells)."""
+def moved_cells(notebook, source):
+    """A reason to look if the student moved the instructor's cells (of `source`) out of order: they
+    are graded in the instructor's order (autograder.isolated.RestoreInstructorCells)."""
     from autograder.isolated import in_instructor_order
-    source = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
     order = [grade_id(cell) for cell in source.cells if grade_id(cell)]
     ids = [grade_id(cell) for cell in notebook.cells]
     if ids == [grade_id(cell) for cell in in_instructor_order(notebook.cells, order)]:
@@ -308,10 +308,19 @@ class _AutogradeOne(Autograde):
 
 
 def _refused_by_nbgrader(error):
-    """Whether nbgrader refused the submitted notebook itself (its cells or their metadata), not failed."""
+    """Whether nbgrader refused the submitted notebook (its cells or their metadata), rather than the grader
+    failing: nbgrader's own exceptions for a notebook (ValidationError, MissingEntry, ...), or any exception
+    raised in nbgrader's code while it read the notebook (a KeyError for a cell without a grade id, a
+    RuntimeError for inconsistent checksums). An exception raised in the grader's own code is the grader's."""
+    import traceback
+
+    import nbgrader
     from nbgrader.api import InvalidEntry, MissingEntry
     from nbgrader.nbgraderformat import SchemaTooNewError, SchemaTooOldError, ValidationError
-    return isinstance(error, (ValidationError, SchemaTooOldError, SchemaTooNewError, MissingEntry, InvalidEntry))
+    if isinstance(error, (ValidationError, SchemaTooOldError, SchemaTooNewError, MissingEntry, InvalidEntry)):
+        return True
+    frames = traceback.extract_tb(error.__traceback__)
+    return bool(frames) and Path(frames[-1].filename).resolve().is_relative_to(Path(nbgrader.__file__).parent)
 
 
 def _scores(course, assignment, student):
@@ -410,7 +419,9 @@ def _grade_staged(course, assignment, student, options, staging, result):
             raise CourseError(f"not graded: the folder name is not usable as a student id ({why}); "
                               "rename the folder under submitted/ and grade again")
         instructor = instructor_code(course, assignment)
-        result.flags += changed_locked_cells(notebook, instructor) + moved_cells(notebook, course, assignment)
+        source = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+        graded = [grade_id(cell) for cell in source.cells if is_graded(cell)]
+        result.flags += changed_locked_cells(notebook, instructor, graded) + moved_cells(notebook, source)
         result.flags += suspicious_code(notebook, instructor)
         _grade_with_nbgrader(course, assignment, student, options, staging)
         graded = nbformat.read(course / "autograded" / student / assignment / f"{assignment}.ipynb", as_version=4)

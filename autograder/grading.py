@@ -98,9 +98,9 @@ def _results(course, unit, student, status="graded"):
     return results
 
 
-def _position(nb, grade_id):
+def _position(nb, name):
     ids = [grade_id(cell) for cell in nb.cells]
-    return ids.index(grade_id) if grade_id in ids else len(ids)
+    return ids.index(name) if name in ids else len(ids)
 
 
 def _graded_cells(nb):

@@ -253,6 +253,76 @@ def test_stock_control_hidden_inputs_show_in_the_feedback(stock):
     assert seen["feedback_hidden_shapes"] == list(HIDDEN_ONLY_SHAPES), (seen, stock["feedback_log"])
 
 
+# ---- live controls of the first corpus (ATTACKS, defended in tests/test_batch_grading.py) --------
+
+# What each attack of ATTACKS does under stock nbgrader (measured: tests below). Those that earn points or
+# do harm there are live: their zero under `autograder grade` proves the defence. The rest earn nothing
+# under stock nbgrader either (nbgrader refuses the notebook, restores the cell, or the course's checks
+# see through them): they stay as regression cases and prove nothing about the referee.
+EARN_UNDER_STOCK = ("checks_patched", "deletes_setup_cell", "detects_grading", "magic_objects",
+                    "replaces_test_helpers", "run_cell", "unlocks_setup_cell")
+HARM_UNDER_STOCK = ("network", "reads_instructor_files", "writes_outside")
+NOT_LIVE = ("ast_transformer", "early_exit", "exception_display", "forged_locked_cell", "forged_setup_cell",
+            "input_transformer", "numpy_patched", "setup_marked_solution", "test_marked_ungraded")
+# Graded alone, after the others: two stop stock nbgrader's whole batch (a ValidationError, a metadata
+# "version" it takes for an old one), the last rewrites every score in the gradebook.
+GRADED_ALONE = ("forged_locked_cell", "forged_setup_cell", "writes_outside")
+
+
+def first_corpus_stock_control(folder):
+    from attacks import ATTACKS
+    from test_batch_grading import ConnectionCounter
+    course, server = stock_course(folder), ConnectionCounter()
+    for name, attack in ATTACKS.items():
+        write_attack(course / "submitted" / student(name) / UNIT, attack, tokens(course, server.port))
+    nbgrader = str(Path(sys.executable).parent / "nbgrader")
+    excluded = ",".join([VICTIM, *map(student, GRADED_ALONE)])
+    subprocess.run([nbgrader, "autograde", UNIT, "--force", f"--CourseDirectory.student_id_exclude={excluded}"],
+                   cwd=course, env=nbgrader_env(), capture_output=True, text=True)
+    scores = gradebook_scores(course)
+    for name in GRADED_ALONE:
+        subprocess.run([nbgrader, "autograde", UNIT, "--force", "--student", student(name)],
+                       cwd=course, env=nbgrader_env(), capture_output=True, text=True)
+    server.close()
+    evidence = {name: evidence_in(read_or_none(notebook_of(course, student(name))) or nbformat.v4.new_notebook())
+                for name in HARM_UNDER_STOCK}
+    return {"scores": {name: scores.get(student(name)) or 0.0 for name in ATTACKS},
+            "evidence": evidence, "connections": server.count}
+
+
+@pytest.fixture(scope="module")
+def first_stock(tmp_path_factory):
+    return once(tmp_path_factory, "attack-corpus-first-stock", first_corpus_stock_control)
+
+
+def test_every_attack_of_the_first_corpus_is_classified():
+    from attacks import ATTACKS
+    assert sorted(EARN_UNDER_STOCK + HARM_UNDER_STOCK + NOT_LIVE) == sorted(ATTACKS)
+
+
+@pytest.mark.parametrize("name", EARN_UNDER_STOCK)
+def test_stock_control_first_corpus_attack_earns_points(first_stock, name):
+    from attacks import ATTACKS
+    assert first_stock["scores"][name] > ATTACKS[name].earns, first_stock["scores"]
+
+
+def test_stock_control_first_corpus_attacks_do_harm(first_stock):
+    seen = first_stock["evidence"]
+    read = seen["reads_instructor_files"]["read"]
+    assert any(isinstance(size, int) for path, size in read.items() if path.endswith("source/02_hidden_state/"
+                                                                                      "02_hidden_state.ipynb")), read
+    assert seen["writes_outside"]["append"][next(p for p in seen["writes_outside"]["append"]
+                                                 if p.endswith("/gradebook.db"))] == "WROTE", seen["writes_outside"]
+    assert first_stock["connections"] > 0, seen["network"]
+
+
+@pytest.mark.parametrize("name", NOT_LIVE)
+def test_first_corpus_regression_cases_earn_nothing_under_stock_either(first_stock, name):
+    """If one of these starts earning points under stock nbgrader, it is live: move it to EARN_UNDER_STOCK."""
+    from attacks import ATTACKS
+    assert first_stock["scores"][name] <= ATTACKS[name].earns, first_stock["scores"]
+
+
 # ---- controls below stock nbgrader ---------------------------------------------------------------
 
 def attack_code(name):

@@ -376,7 +376,7 @@ def grade_class(course):
         expected[student] = score
     for name, attack in ATTACKS.items():
         write_attack(submitted / f"attack-{name}" / UNIT, attack, tokens)
-        expected[f"attack-{name}"] = 0
+        expected[f"attack-{name}"] = attack.earns
     for student, (writer, score) in bad_submissions().items():
         writer(submitted / student / UNIT)
         expected[student] = score
@@ -394,8 +394,9 @@ def grade_class(course):
     second = grade_assignment(course, UNIT, jobs=2, options=LIMITS, progress=log.append)
     # A person grades two free-text answers. Three students hand in again: one the same notebook saved
     # again (other bytes, same cells), one a fix, one another file that is still not a notebook.
-    enter_manual_scores(course, ["solution", "bad-not-json"])
-    resubmitted = {"solution": solution(), "untouched-release": solution()}
+    enter_manual_scores(course, ["solution-with-extras", "bad-not-json"])
+    resubmitted = {"solution": solution(), "untouched-release": solution(), "solution-with-extras": GOOD[
+        "solution-with-extras"][0]()}
     for student, nb in resubmitted.items():
         nb.metadata["saved_again"] = True
         write(submitted / student / UNIT, nb)
@@ -407,7 +408,7 @@ def grade_class(course):
         "third": [asdict(r) for r in third], "first_seconds": first_seconds,
         "scores_after_first": scores_after_first, "scores_after_third": gradebook_scores(course),
         "flagged_after_first": flagged_after_first,
-        "manual_after_third": manual_scores(course, ["solution", "bad-not-json"]),
+        "manual_after_third": manual_scores(course, ["solution-with-extras", "bad-not-json"]),
         "protected_before": protected, "server_connections": server_connections, "log": log,
         "report": format_report(first),
     }
@@ -471,7 +472,7 @@ def test_the_same_notebook_gets_the_same_grade_under_two_names(graded):
 @pytest.mark.parametrize("name", sorted(ATTACKS))
 def test_attack_earns_zero_and_is_flagged(graded, name):
     attack, result = ATTACKS[name], graded["first"][f"attack-{name}"]
-    assert result.score == 0, f"{name} ({attack.what}) earned {result.score}: {result}"
+    assert result.score == attack.earns, f"{name} ({attack.what}) earned {result.score}: {result}"
     assert result.max_score == MAX_SCORE
     for word in attack.flags:
         assert any(word in flag for flag in result.flags), f"{name}: no flag mentions {word!r}: {result.flags}"
@@ -482,14 +483,16 @@ def test_attack_earns_zero_and_is_flagged(graded, name):
 
 
 def test_test_cells_of_attacks_failed_in_the_referee(graded):
-    """Every test cell of a graded attack shows the error that cost its points (none passed quietly)."""
+    """Every test cell of a graded attack shows the error that cost its points: none passed quietly, beyond
+    the points its wrong code earns honestly."""
     for name, attack in ATTACKS.items():
         if attack.refused:
             continue
         nb = autograded_notebook(graded, f"attack-{name}")
-        for grade_id, cell in nbgrader_cells(nb).items():
-            if cell.cell_type == "code" and cell.metadata["nbgrader"].get("grade"):
-                assert any(o.output_type == "error" for o in cell.outputs), (name, grade_id, cell.outputs)
+        passed = {grade_id: cell.metadata["nbgrader"]["points"] for grade_id, cell in nbgrader_cells(nb).items()
+                  if cell.cell_type == "code" and cell.metadata["nbgrader"].get("grade")
+                  and not any(o.output_type == "error" for o in cell.outputs)}
+        assert sum(passed.values()) == attack.earns, (name, passed)
 
 
 def test_sandbox_shows_no_instructor_file(graded):
@@ -502,7 +505,9 @@ def test_sandbox_shows_no_instructor_file(graded):
     outside = [path for path in seen["visible"] if not (Path(path) == own or own in Path(path).parents
                                                         or Path(path) in own.parents)]
     assert outside == [], f"the sandbox sees other files of the course: {outside}"
-    assert set(seen["visible_repo"]) <= {str(COURSE_ROOT / "rnncourse")}, seen["visible_repo"]
+    # Only read-only copies of the packages the kernel imports: the grader's agent and the course's helpers.
+    assert set(seen["visible_repo"]) <= {str(COURSE_ROOT / "rnncourse"), str(COURSE_ROOT / "autograder")}, \
+        seen["visible_repo"]
 
 
 def test_sandbox_cannot_write_outside_its_folder(graded):
@@ -598,7 +603,7 @@ def test_unflagged_submissions_are_not_flagged_in_the_gradebook(graded):
     assert not graded["flagged_after_first"]["untouched-release"]
 
 
-@pytest.mark.parametrize("student", ["solution", "bad-not-json"])
+@pytest.mark.parametrize("student", ["solution-with-extras", "bad-not-json"])
 def test_regrading_keeps_the_scores_a_person_entered(graded, student):
     """A person graded the free-text answer (and adjusted a test's score) after the first run; the third
     run regraded the submission (a resubmission: graded again, or still unreadable: zero)."""
@@ -699,11 +704,13 @@ def test_second_run_skips_every_unchanged_submission(graded):
 
 def test_changed_submissions_are_regraded_and_the_rest_kept(graded):
     first, third = graded["first"], graded["third"]
-    assert sorted(s for s, r in third.items() if not r.skipped) == ["bad-not-json", "solution", "untouched-release"]
-    # the same cells: the same autograded points (plus the person's changes: 1 of 2 points for
-    # test_softmax_values, 1.5 for the free-text answer)
-    assert first["solution"].score == FULL
-    assert third["solution"].score == FULL - 1 + 1.5
+    assert sorted(s for s, r in third.items() if not r.skipped) == ["bad-not-json", "solution", "solution-with-extras",
+                                                                    "untouched-release"]
+    assert third["solution"].score == first["solution"].score == FULL  # the same cells: the same grade
+    # the same autograded points, plus what a person entered: 1 of 2 points for test_softmax_values, 1.5 for
+    # the free-text answer
+    assert first["solution-with-extras"].score == FULL
+    assert third["solution-with-extras"].score == FULL - 1 + 1.5
     assert third["untouched-release"].score == FULL  # the new notebook's grade
     assert graded["scores_after_third"] == {s: r.score for s, r in third.items()}
 

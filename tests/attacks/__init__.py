@@ -371,7 +371,10 @@ ATTACKS = {
                             np.zeros(H))
             '''),
         },
-        flags=("removed their nbgrader metadata",)),
+        flags=("removed their nbgrader metadata",),
+        # The two shape tests it stripped are put back from source/ and graded: its zeros have the right
+        # shapes, so they pass honestly (what the same functions earn in an untouched notebook).
+        earns=2),
     "forged_setup_cell": Attack(
         "adds a copy of the setup cell's metadata to a cell at the end, so that nbgrader keeps that copy "
         "(it keeps the last of duplicated ids) and the instructor's setup would run only after the tests",
