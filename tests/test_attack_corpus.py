@@ -273,8 +273,13 @@ def first_corpus_stock_control(folder):
     from attacks import ATTACKS
     from test_batch_grading import ConnectionCounter
     course, server = stock_course(folder), ConnectionCounter()
+    # Without a sandbox the attacks really write where they aim: at a decoy of the repository, not at it.
+    decoy = course / "decoy-repo"
+    (decoy / "rnncourse").mkdir(parents=True)
+    (decoy / "rnncourse" / "checks.py").write_text("# a decoy\n")
     for name, attack in ATTACKS.items():
-        write_attack(course / "submitted" / student(name) / UNIT, attack, tokens(course, server.port))
+        write_attack(course / "submitted" / student(name) / UNIT, attack,
+                     {**tokens(course, server.port), "__REPO__": decoy})
     nbgrader = str(Path(sys.executable).parent / "nbgrader")
     excluded = ",".join([VICTIM, *map(student, GRADED_ALONE)])
     subprocess.run([nbgrader, "autograde", UNIT, "--force", f"--CourseDirectory.student_id_exclude={excluded}"],
@@ -287,7 +292,7 @@ def first_corpus_stock_control(folder):
     evidence = {name: evidence_in(read_or_none(notebook_of(course, student(name))) or nbformat.v4.new_notebook())
                 for name in HARM_UNDER_STOCK}
     return {"scores": {name: scores.get(student(name)) or 0.0 for name in ATTACKS},
-            "evidence": evidence, "connections": server.count}
+            "evidence": evidence, "connections": server.count, "decoy_written": (decoy / "pwned.txt").exists()}
 
 
 @pytest.fixture(scope="module")
@@ -314,6 +319,7 @@ def test_stock_control_first_corpus_attacks_do_harm(first_stock):
     assert seen["writes_outside"]["append"][next(p for p in seen["writes_outside"]["append"]
                                                  if p.endswith("/gradebook.db"))] == "WROTE", seen["writes_outside"]
     assert first_stock["connections"] > 0, seen["network"]
+    assert first_stock["decoy_written"], "nothing was written into the decoy of the repository"
 
 
 @pytest.mark.parametrize("name", NOT_LIVE)
