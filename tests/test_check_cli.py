@@ -48,7 +48,8 @@ def test_notebook_of_another_course(tmp_path):
 
 @pytest.mark.slow
 def test_tampered_notebook_gets_notes_and_loses_what_it_broke(tmp_path):
-    """Deleting one test cell and gutting another cannot hide a wrong answer."""
+    """Gutting a test cell cannot hide a wrong answer; a deleted test cell is put back and graded (the
+    softmax it tests is right: it keeps its point)."""
     unit = "02_hidden_state"
     path = solution_variant(unit, {
         "test_count_rnn_parameters": "pass",  # edited locked cell: graded as written by the instructor
@@ -62,13 +63,13 @@ def test_tampered_notebook_gets_notes_and_loses_what_it_broke(tmp_path):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     table = format_table(report["unit"], report["notes"], [CellResult(**r) for r in report["results"]])
-    assert "locked cell 'test_softmax_stable' was deleted" in table
+    assert "locked cell 'test_softmax_stable' was deleted; it is put back and graded as originally written" in table
     assert "locked cell 'test_count_rnn_parameters' was edited" in table
     assert "count_rnn_parameters(3, 4, 2): expected 42, got 0" in table  # expected first, then got
 
     by_cell = {r["grade_id"]: r for r in report["results"]}
     assert by_cell["test_count_rnn_parameters"]["earned"] == 0
-    assert by_cell["test_softmax_stable"]["earned"] == 0
+    assert by_cell["test_softmax_stable"]["earned"] == by_cell["test_softmax_stable"]["possible"] == 1
     assert by_cell["test_softmax_values"]["earned"] == by_cell["test_softmax_values"]["possible"]
 
 
