@@ -11,6 +11,7 @@ import pytest
 
 from autograder.batch import grade_assignment
 from autograder.course import run_nbgrader
+from autograder.isolated import STOCK_NBGRADER_CONFIG
 
 UNIT = "toy"
 CONFIG = '''c = get_config()  # noqa: F821
@@ -56,12 +57,22 @@ def source_notebook():
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("toy-course")
-    (folder / "nbgrader_config.py").write_text(CONFIG)
+    return toy_course(tmp_path_factory.mktemp("toy-course"))
+
+
+def toy_course(folder, extra_config=""):
+    """The toy course in `folder`, its assignment generated; `extra_config` ends its nbgrader_config.py."""
+    (folder / "nbgrader_config.py").write_text(CONFIG + extra_config)
     (folder / "source" / UNIT).mkdir(parents=True)
     nbformat.write(source_notebook(), folder / "source" / UNIT / f"{UNIT}.ipynb")
     run_nbgrader(folder, "generate_assignment", UNIT, "--force", "--log-level=ERROR")
     return folder
+
+
+def hand_in(course, student, nb):
+    folder = course / "submitted" / student / UNIT
+    folder.mkdir(parents=True)
+    nbformat.write(nb, folder / f"{UNIT}.ipynb")
 
 
 def released(course):
@@ -115,9 +126,7 @@ WITH_PROBLEMS = {"right-then-exits"}
 @pytest.fixture(scope="module")
 def graded(course):
     for student, (make, _) in STUDENTS.items():
-        folder = course / "submitted" / student / UNIT
-        folder.mkdir(parents=True)
-        nbformat.write(make(course), folder / f"{UNIT}.ipynb")
+        hand_in(course, student, make(course))
     results = grade_assignment(course, UNIT, jobs=2, options={"sandbox": False}, progress=lambda line: None)
     return {r.student: r for r in results}
 
@@ -160,14 +169,8 @@ def test_control_nbgraders_own_add_missing_cells_fails_after_locked_markdown(tmp
     from pathlib import Path
 
     from autograder.course import nbgrader_env
-    (tmp_path / "nbgrader_config.py").write_text(CONFIG + "from autograder.isolated import use_stock_nbgrader\n"
-                                                 "use_stock_nbgrader(c)\nc.OverwriteCells.add_missing_cells = True\n")
-    (tmp_path / "source" / UNIT).mkdir(parents=True)
-    nbformat.write(source_notebook(), tmp_path / "source" / UNIT / f"{UNIT}.ipynb")
-    run_nbgrader(tmp_path, "generate_assignment", UNIT, "--force", "--log-level=ERROR")
-    folder = tmp_path / "submitted" / "student" / UNIT
-    folder.mkdir(parents=True)
-    nbformat.write(STUDENTS["right-deleted-answer"][0](tmp_path), folder / f"{UNIT}.ipynb")
+    toy_course(tmp_path, STOCK_NBGRADER_CONFIG + "c.OverwriteCells.add_missing_cells = True\n")
+    hand_in(tmp_path, "student", STUDENTS["right-deleted-answer"][0](tmp_path))
     stock = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", UNIT, "--force"],
                            cwd=tmp_path, env=nbgrader_env(), capture_output=True, text=True)
     assert stock.returncode != 0 and "KeyError: 'question'" in stock.stderr, stock.stderr[-2000:]
@@ -183,14 +186,8 @@ def test_the_formgraders_autograde_button_grades_with_the_referee(tmp_path, engi
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config.loader import PyFileConfigLoader
 
-    stock = "from autograder.isolated import use_stock_nbgrader\nuse_stock_nbgrader(c)\n" if engine == "stock" else ""
-    (tmp_path / "nbgrader_config.py").write_text(CONFIG + "c.IsolatedExecute.sandbox = False\n" + stock)
-    (tmp_path / "source" / UNIT).mkdir(parents=True)
-    nbformat.write(source_notebook(), tmp_path / "source" / UNIT / f"{UNIT}.ipynb")
-    run_nbgrader(tmp_path, "generate_assignment", UNIT, "--force", "--log-level=ERROR")
-    folder = tmp_path / "submitted" / "student" / UNIT
-    folder.mkdir(parents=True)
-    nbformat.write(STUDENTS["wrong-patching"][0](tmp_path), folder / f"{UNIT}.ipynb")
+    toy_course(tmp_path, "c.IsolatedExecute.sandbox = False\n" + (STOCK_NBGRADER_CONFIG if engine == "stock" else ""))
+    hand_in(tmp_path, "student", STUDENTS["wrong-patching"][0](tmp_path))
     config = PyFileConfigLoader("nbgrader_config.py", path=str(tmp_path)).load_config()
     config.CourseDirectory.root = str(tmp_path)
     api = NbGraderAPI(CourseDirectory(config=config), config=config)
