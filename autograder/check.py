@@ -5,7 +5,7 @@ from pathlib import Path
 
 from nbgrader.utils import is_locked
 
-from autograder.cells import grade_id
+from autograder.cells import grade_id, is_instructor_code
 from autograder.course import CourseError, assignment_notebook, nbgrader_cells, read_notebook, source_units
 
 
@@ -26,7 +26,8 @@ def identify_unit(nb, path):
 
 
 def locked_cell_notes(nb, unit):
-    """Notes on locked cells the student deleted, duplicated or edited (nbgrader grades the originals)."""
+    """Notes on the instructor's code cells the student deleted, and on locked cells they duplicated or
+    edited (the grader puts back and grades the originals; deleted locked markdown changes nothing)."""
     release = nbgrader_cells(read_notebook(assignment_notebook(unit, "release")))
     source = nbgrader_cells(read_notebook(assignment_notebook(unit, "source")))
     counts = Counter(grade_id(cell) for cell in nb.cells if grade_id(cell))
@@ -35,7 +36,7 @@ def locked_cell_notes(nb, unit):
     for name, original in release.items():
         if not is_locked(original):
             continue
-        if name not in submitted:
+        if name not in submitted and is_instructor_code(original):  # put back by RestoreInstructorCells
             notes.append(f"locked cell '{name}' was deleted; it is put back and graded as originally written")
         elif submitted[name].source.strip() not in (original.source.strip(), source[name].source.strip()):
             notes.append(f"locked cell '{name}' was edited; it is graded as originally written")
