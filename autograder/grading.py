@@ -76,10 +76,9 @@ def grade_notebooks(unit, submissions, keep_dir=None, source=None, extra_config=
 def _results(course, unit, student, status="graded"):
     path = course / "autograded" / student / unit / f"{unit}.ipynb"
     graded = nbformat.read(path, as_version=4) if status.startswith("graded") and path.exists() else None
-    if graded is None:  # nbgrader did not grade it (no notebook, broken JSON): every cell earned what the gradebook says
-        graded = nbformat.read(course / "source" / unit / f"{unit}.ipynb", as_version=4)
-        return [CellResult(grade_id, 0.0, possible, status, by_hand)
-                for grade_id, possible, by_hand in _graded_cells(graded)]
+    if graded is None:  # not graded (no notebook, broken JSON, a grader error): no cell earned anything; say why
+        source = nbformat.read(course / "source" / unit / f"{unit}.ipynb", as_version=4)
+        return [CellResult(name, 0.0, possible, status, by_hand) for name, possible, by_hand in _graded_cells(source)]
     cells = nbgrader_cells(graded)
     results = []
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
