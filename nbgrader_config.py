@@ -30,12 +30,14 @@ use_referee(c)
 # What the grader needs to know about this course (autograder/ itself knows only nbgrader): the helper
 # package the notebooks import, which the sandbox gets as a private read-only copy; TensorFlow's
 # environment, in the kernel and in the grading process; the seeding function a test calls, which
-# seeds the student's kernel too; and what clears Keras's state between two students.
+# seeds the student's kernel too; what clears Keras's state between two students; what to import early.
 c.IsolatedExecute.packages = ["rnncourse"]
 c.IsolatedExecute.kernel_env = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0",
                                 "TF_NUM_INTRAOP_THREADS": "{threads}", "TF_NUM_INTEROP_THREADS": "{threads}"}
 c.IsolatedExecute.seed_functions = ["keras.utils.set_random_seed"]
 c.IsolatedExecute.reset_functions = ["keras.backend.clear_session"]
+# Imported by each grading process as it starts (TensorFlow takes seconds), not in its first submission.
+c.IsolatedExecute.preload = ["rnncourse", "tensorflow", "keras"]
 
 # Graded cells a student deleted are put back from the instructor's version and graded (the
 # submission is flagged for a person to look at).

@@ -104,19 +104,62 @@ def read_regular_file(path):
         return file.read()
 
 
+def _add_folder(digest, folder):
+    files, others = regular_files(folder) if folder.is_dir() else ([], [])
+    for relative in files:
+        if ".ipynb_checkpoints" not in relative.parts:
+            digest.update(str(relative).encode() + b"\0")
+            digest.update(read_regular_file(folder / relative))
+    digest.update("\0".join(map(str, others)).encode())  # a link or FIFO added or removed: regrade
+
+
 def submission_digest(course, assignment, student):
     """A hash of the submitted files and of what grading depends on, for resuming."""
     digest = hashlib.sha256(GRADER_VERSION.encode())
     for folder in (course / "submitted" / student / assignment, course / "source" / assignment):
-        files, others = regular_files(folder) if folder.is_dir() else ([], [])
-        for relative in files:
-            if ".ipynb_checkpoints" not in relative.parts:
-                digest.update(str(relative).encode() + b"\0")
-                digest.update(read_regular_file(folder / relative))
-        digest.update("\0".join(map(str, others)).encode())  # a link or FIFO added or removed: regrade
+        _add_folder(digest, folder)
     digest.update((course / "nbgrader_config.py").read_bytes())
     digest.update(grading_code_digest(course_settings(course)["packages"]).encode())
     return digest.hexdigest()
+
+
+def _generated_digest(course, assignment):
+    digest = hashlib.sha256(GRADER_VERSION.encode())
+    _add_folder(digest, course / "source" / assignment)
+    digest.update((course / "nbgrader_config.py").read_bytes())
+    return digest.hexdigest()
+
+
+def _gradebook_cells(course, assignment):
+    """nbgrader's checksums of the assignment's cells as the gradebook holds them; None if it has no such assignment."""
+    from nbgrader.api import Gradebook, MissingEntry
+    try:
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+            return sorted(f"{notebook.name}/{cell.name}:{cell.checksum}"
+                          for notebook in gradebook.find_assignment(assignment).notebooks
+                          for cell in notebook.source_cells)
+    except MissingEntry:
+        return None
+
+
+def generate_if_changed(course, assignment):
+    """nbgrader generate_assignment, unless this function generated the assignment from the same source/ASSIGNMENT
+    and nbgrader_config.py before and the gradebook still holds what it generated then (nothing regenerated it
+    since). Generating takes seconds on one core before the first submission starts, and most runs grade a
+    class against tests that did not change."""
+    stamp = course / STATE_FOLDER / f"{assignment}.generated"
+    digest = _generated_digest(course, assignment)
+    try:
+        previous = json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        previous = {}
+    if (previous.get("source") == digest and (course / "release" / assignment).is_dir()
+            and previous.get("gradebook") == _gradebook_cells(course, assignment)):
+        return
+    stamp.unlink(missing_ok=True)
+    run_nbgrader(course, "generate_assignment", assignment, "--force", "--log-level=ERROR")
+    stamp.parent.mkdir(exist_ok=True)
+    stamp.write_text(json.dumps({"source": digest, "gradebook": _gradebook_cells(course, assignment)}))
 
 
 def course_settings(course):
@@ -124,7 +167,8 @@ def course_settings(course):
     its tests import (IsolatedExecute.packages) and the environment of its code (IsolatedExecute.kernel_env)."""
     from traitlets.config.loader import PyFileConfigLoader
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config().IsolatedExecute
-    return {"packages": list(config.get("packages", [])), "kernel_env": dict(config.get("kernel_env", {}))}
+    return {"packages": list(config.get("packages", [])), "kernel_env": dict(config.get("kernel_env", {})),
+            "preload": list(config.get("preload", []))}
 
 
 def grading_code_digest(packages=()):
@@ -367,14 +411,30 @@ def _flag_in_gradebook(course, assignment, student):
         gradebook.db.commit()
 
 
+def use_course_environment(course, options):
+    """The course's environment in this process, where the tests run (TensorFlow quiet, say), before they
+    import anything."""
+    for name, value in course_settings(course)["kernel_env"].items():
+        os.environ.setdefault(name, str(value).format(threads=options.get("threads", 1)))
+
+
+def warm_up(course, options):
+    """Import what grading needs (nbgrader, the referee, the course's IsolatedExecute.preload): a worker does it
+    as it starts, while the assignment is generated, instead of during its first submission."""
+    import importlib
+
+    import autograder.isolated  # noqa: F401 (nbgrader's converters come with it)
+    use_course_environment(course, options)
+    for name in course_settings(course)["preload"]:
+        importlib.import_module(name)
+
+
 def grade_one(course, assignment, student, options):
     """Grade one student's submission (in a worker process); never raises."""
     course = Path(course).resolve()
     result = SubmissionResult(student)
     started = time.monotonic()
-    # The tests run here: the course's environment (TensorFlow quiet, say) before they import anything.
-    for name, value in course_settings(course)["kernel_env"].items():
-        os.environ.setdefault(name, str(value).format(threads=options.get("threads", 1)))
+    use_course_environment(course, options)
     with tempfile.TemporaryDirectory(prefix="rnn-submitted-") as staging:
         try:
             _grade_staged(course, assignment, student, options, Path(staging), result)
@@ -457,9 +517,14 @@ def _worker_init(path_entry):
     os.environ.setdefault("MPLBACKEND", "agg")
 
 
-def _worker_main(connection, path_entry):
+def _worker_main(connection, path_entry, warm=None):
     """A grading process: grade the submissions the supervisor sends, one at a time, until told to stop."""
     _worker_init(path_entry)
+    if warm is not None:
+        try:
+            warm_up(*warm)
+        except Exception:  # noqa: BLE001 (a failed import fails again, with its message, in the submission's grading)
+            pass
     while True:
         try:
             task = connection.recv()
@@ -473,9 +538,10 @@ def _worker_main(connection, path_entry):
 class _Worker:
     """One long-lived grading process, and the submission it is grading (student None when idle)."""
 
-    def __init__(self, context, path_entry):
+    def __init__(self, context, path_entry, warm=None):
         self.connection, child_end = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child_end, path_entry), name="autograder-worker")
+        self.process = context.Process(target=_worker_main, args=(child_end, path_entry, warm),
+                                       name="autograder-worker")
         self.process.start()
         child_end.close()
         self.student, self.started, self.deadline = None, 0.0, 0.0
@@ -536,11 +602,17 @@ class Supervisor:
     gets a zero and a status that says so, while the other workers go on.
     """
 
-    def __init__(self, jobs, submission_timeout, memory_mb, task, on_result, on_lost):
+    def __init__(self, jobs, submission_timeout, memory_mb, task, on_result, on_lost, warm=None):
         self.jobs, self.timeout, self.memory_mb = jobs, submission_timeout, memory_mb
         self.task, self.on_result, self.on_lost = task, on_result, on_lost
         self.context = multiprocessing.get_context("spawn")
         self.workers, self.failures = [], collections.defaultdict(list)
+        self.warm = warm  # warm_up's arguments, for every worker as it starts
+
+    def start(self, count):
+        """Start `count` workers now (they warm up while the caller prepares), up to `jobs`."""
+        while len(self.workers) < min(count, self.jobs):
+            self.workers.append(_Worker(self.context, os.environ["PATH"], self.warm))
 
     def run(self, students):
         queue = collections.deque(students)
@@ -548,7 +620,7 @@ class Supervisor:
             while queue or any(worker.student for worker in self.workers):
                 self.workers = [w for w in self.workers if w.student or w.process.is_alive()]  # idle and dead: replaced
                 while queue and len(self.workers) < self.jobs:
-                    self.workers.append(_Worker(self.context, os.environ["PATH"]))
+                    self.workers.append(_Worker(self.context, os.environ["PATH"], self.warm))
                 for worker in self.workers:
                     if worker.student is None and queue:
                         student = queue.popleft()
@@ -559,12 +631,15 @@ class Supervisor:
                 for worker in busy:
                     self._check(worker, queue)
         finally:
-            for worker in self.workers:
-                if worker.student is None:
-                    worker.stop()
-                else:  # interrupted (Ctrl-C) while grading
-                    worker.kill()
-            self.workers = []
+            self.stop()
+
+    def stop(self):
+        for worker in self.workers:
+            if worker.student is None:
+                worker.stop()
+            else:  # interrupted (Ctrl-C) while grading
+                worker.kill()
+        self.workers = []
 
     def _check(self, worker, queue):
         if worker.connection.poll():
@@ -640,7 +715,6 @@ def grade_assignment(course, assignment, jobs=None, force=False, options=None, p
         if problem:  # before anything is graded or written: every submission would fail alike
             raise CourseError(f"cannot grade: {problem}")
     wait_for_gradebook()
-    run_nbgrader(course, "generate_assignment", assignment, "--force", "--log-level=ERROR")
     state_path = course / STATE_FOLDER / f"{assignment}.json"
     state = {} if force else _load_state(state_path)
     digests = {student: submission_digest(course, assignment, student) for student in students}
@@ -656,8 +730,6 @@ def grade_assignment(course, assignment, jobs=None, force=False, options=None, p
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     options = {"threads": max(1, (os.cpu_count() or 1) // jobs), **options}
     timeout = submission_timeout or default_submission_timeout(options)
-    progress(f"grading {len(todo)} submission(s) of {assignment} with {jobs} worker(s)")
-
     def finished(result):
         results.append(result)
         progress(f"[{len(results) - (len(students) - len(todo))}/{len(todo)}] {printable(result.student)}: "
@@ -672,8 +744,15 @@ def grade_assignment(course, assignment, jobs=None, force=False, options=None, p
                             task=lambda student: (str(course), assignment, student, options),
                             on_result=finished,
                             on_lost=lambda student, reasons, seconds: finished(
-                                _lost_result(course, assignment, student, reasons, seconds)))
-    supervisor.run(todo)
+                                _lost_result(course, assignment, student, reasons, seconds)),
+                            warm=(str(course), options))
+    try:
+        supervisor.start(len(todo))  # the workers import their libraries while nbgrader generates the assignment
+        generate_if_changed(course, assignment)
+        progress(f"grading {len(todo)} submission(s) of {assignment} with {jobs} worker(s)")
+        supervisor.run(todo)
+    finally:
+        supervisor.stop()
     results.sort(key=lambda r: r.student)
     return results
 

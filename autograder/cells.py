@@ -3,6 +3,10 @@
 - a *test* cell: graded and not a solution (nbgrader's autograder tests); it runs in the referee;
 - a *locked* cell: the instructor's code that is neither graded nor a solution; it runs in the
   sandbox (the student's code may use what it defines) and in the referee;
+- a *kernel-only* cell: a locked cell tagged KERNEL_ONLY_TAG; it runs only in the sandbox, and the
+  tests reach what it defines as they reach the student's functions, as untrusted results that they
+  judge with their own code. For the instructor's loops that call the student's code thousands of
+  times (training with the student's gradients): in the referee every call would cross the wire;
 - a *student* cell: everything else that is code (solutions, cells the student added);
 - a *free-text answer*: a graded solution cell, which a person grades.
 
@@ -10,6 +14,8 @@ Roles are read from the instructor's notebook (source/), never from a submission
 a student can edit.
 """
 from nbgrader import utils
+
+KERNEL_ONLY_TAG = "kernel-only"  # in the cell's metadata.tags, in the instructor's notebook
 
 
 def grade_id(cell):
@@ -23,19 +29,19 @@ def by_grade_id(nb):
 
 
 def role(cell):
-    """'test', 'locked' or 'student' for a code cell; None for markdown."""
+    """'test', 'locked', 'kernel' (kernel-only) or 'student' for a code cell; None for markdown."""
     if cell.cell_type != "code":
         return None
     if utils.is_grade(cell) and not utils.is_solution(cell):
         return "test"
     if utils.is_locked(cell):
-        return "locked"
+        return "kernel" if KERNEL_ONLY_TAG in cell.get("metadata", {}).get("tags", []) else "locked"
     return "student"
 
 
 def is_instructor_code(cell):
-    """A code cell the student may not change: a test or a locked cell."""
-    return role(cell) in ("test", "locked")
+    """A code cell the student may not change: a test, a locked or a kernel-only cell."""
+    return role(cell) in ("test", "locked", "kernel")
 
 
 def is_free_text(cell):

@@ -6,7 +6,9 @@ and fills the gradebook after it. Only where each cell runs changes:
 
 - the student's cells (solutions, anything the student added) run in the sandboxed kernel;
 - the instructor's locked cells run there too (the student's code may use what they define) and
-  in the referee, where the tests see only the instructor's own results;
+  in the referee, where the tests see only the instructor's own results; a locked cell tagged
+  kernel-only (cells.KERNEL_ONLY_TAG) runs only there, and the tests judge what it made as they
+  judge the student's results;
 - test cells run only in the referee; their outputs, and so their scores, come from there.
 
 Which cell is which comes from the instructor's notebook, never from the submission's metadata,
@@ -242,6 +244,9 @@ class IsolatedExecute(Execute):
                       "(\"{threads}\" stands for the kernel's threads), e.g. to quiet TensorFlow").tag(config=True)
     seed_functions = List(Unicode(), help="Dotted names of seeding functions (keras.utils.set_random_seed): a test "
                           "that calls one also calls it in the student's kernel").tag(config=True)
+    preload = List(Unicode(), help="Modules each grading process imports as it starts, while the assignment is "
+                   "generated (the tests' heavy libraries), so that its first submission does not wait for "
+                   "them").tag(config=True)
     reset_functions = List(Unicode(), help="Dotted names of functions called in the grading process before each "
                            "notebook (keras.backend.clear_session), so no state passes from one student to the "
                            "next").tag(config=True)
@@ -346,13 +351,13 @@ class IsolatedExecute(Execute):
             for index, cell in enumerate(nb.cells):
                 grade_id = cells.grade_id(cell)
                 role = None if cell.cell_type != "code" else roles.get(grade_id, "student")
-                if role in ("student", "locked"):
+                if role in ("student", "locked", "kernel"):
                     kernel_alive = self._run_in_sandbox(cell, index, kernel_alive, watchdog, report)
                 if role in ("locked", "test"):
                     # First the instructor's cells before this one that the submission lacks (deleted,
                     # or their metadata removed); their outputs go nowhere.
-                    for missing_id, _, source in self._instructor[:position[grade_id]]:
-                        if missing_id not in ran:
+                    for missing_id, missing_role, source in self._instructor[:position[grade_id]]:
+                        if missing_id not in ran and missing_role != "kernel":
                             run_in_referee(missing_id, source)
                     if role == "test" or grade_id not in ran:
                         outputs = run_in_referee(grade_id, cell.source)

@@ -871,19 +871,32 @@ print("model_loss_and_gradients matches tf.GradientTape")
 # %% [markdown] nbgrader={"grade": false, "grade_id": "training_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ### The training loop
 #
-# The next cell is given (read-only). It trains the model with truncated BPTT and the Adam optimiser:
+# The next cells are given (read-only). The first measures a model's loss on the whole text with the forward pass of unit 02 and TensorFlow's cross-entropy, so the verdict on your training never depends on your own loss function.
+# The second trains the model with truncated BPTT and the Adam optimiser:
 # - each pass picks 16 random places in the text and reads 4 consecutive chunks of 25 characters from each;
 # - the state starts from zeros at the start of a pass and is **carried** from chunk to chunk: `h` returned by your function is the next chunk's `h0`;
 # - after each chunk the weights are updated; the gradient that `rnn_backward` computes for the chunk's `h0` is not used, so it never flows into the previous chunk: that is the **cut**.
 #
 # Adam scales each parameter's step by running averages of its gradient and squared gradient; any optimiser would do, Adam just needs little tuning.
 
-# %% nbgrader={"grade": false, "grade_id": "training_code", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "text_loss", "locked": true, "schema_version": 3, "solution": false, "task": false}
 chars = bptt_data.vocabulary()                    # the distinct characters of the text
 text_ids = bptt_data.encode(bptt_data.TEXT, chars)
 V = len(chars)
 
 
+def text_loss(params):
+    """The model's loss on the whole text, read once from a zero state, in nats per character."""
+    ids = np.append(text_ids, text_ids[0])
+    h0 = np.zeros((1, params["Wh"].shape[0]))
+    h, _ = rnn_forward(np.eye(V)[ids[None, :-1]], h0, params["Wx"], params["Wh"], params["b"])
+    scores = h[0] @ params["Wy"] + params["by"]
+    return float(np.mean(tf.nn.sparse_softmax_cross_entropy_with_logits(ids[1:], scores)))
+
+
+# %% nbgrader={"grade": false, "grade_id": "training_code", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["kernel-only"]
+# (kernel-only: when your notebook is graded, this cell and the next run only in your kernel, like your own code;
+# the test judges the trained weights with text_loss above.)
 def init_params(V, H, rng):
     return {"Wx": rng.normal(0, 1 / np.sqrt(V), (V, H)), "Wh": rng.normal(0, 1 / np.sqrt(H), (H, H)),
             "b": np.zeros(H), "Wy": rng.normal(0, 1 / np.sqrt(H), (H, V)), "by": np.zeros(V)}
@@ -915,13 +928,6 @@ def train_char_model(hidden_size=64, steps=500, batch_size=16, chunk=25, chunks_
     return params, np.array(losses)
 
 
-def text_loss(params):
-    """The model's loss on the whole text, read once from a zero state, in nats per character."""
-    ids = np.append(text_ids, text_ids[0])
-    h0 = np.zeros((1, params["Wh"].shape[0]))
-    return float(checks.call(model_loss_and_gradients, params, np.eye(V)[ids[None, :-1]], ids[None, 1:], h0)[0])
-
-
 def generate(params, start="the ", length=80, seed=0):
     """Text written by the model: after reading `start`, sample each next character from its softmax."""
     rng = np.random.default_rng(seed)
@@ -940,7 +946,7 @@ def generate(params, start="the ", length=80, seed=0):
 # Train it (a few seconds) and plot the loss of every update.
 # The dashed lines are two references: guessing uniformly among the $V$ characters, and the best possible model that sees only the current character (it knows which letter tends to follow which, but has no memory).
 
-# %% nbgrader={"grade": false, "grade_id": "training_run", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "training_run", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["kernel-only"]
 params = losses = None  # set by the next line, if your functions run
 params, losses = train_char_model(seed=0)
 bptt_plots.loss_curve(losses, levels={"uniform guess": np.log(V),
