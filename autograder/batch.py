@@ -30,7 +30,7 @@ import nbformat
 from nbgrader.converters import Autograde
 
 from autograder.cells import grade_id, is_graded, is_instructor_code, unchanged_since_release
-from autograder.course import CourseError, run_nbgrader
+from autograder.course import CourseError, generate_assignment, run_nbgrader
 from autograder.printable import printable
 
 GRADER_VERSION = "3"  # part of every digest: a new version regrades everything
@@ -157,7 +157,7 @@ def generate_if_changed(course, assignment):
             and previous.get("gradebook") == _gradebook_cells(course, assignment)):
         return
     stamp.unlink(missing_ok=True)
-    run_nbgrader(course, "generate_assignment", assignment, "--force", "--log-level=ERROR")
+    generate_assignment(course, assignment)
     stamp.parent.mkdir(exist_ok=True)
     stamp.write_text(json.dumps({"source": digest, "gradebook": _gradebook_cells(course, assignment)}))
 

@@ -47,6 +47,24 @@ def run_nbgrader(course_dir, *args):
     return result
 
 
+def generate_assignment(course_dir, assignment):
+    """nbgrader's generate_assignment through its Python API (NbGraderAPI), in this process: the command would
+    start Python and import nbgrader again (seconds; the work itself takes a fraction of one). Raises
+    CourseError with nbgrader's log if it fails."""
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+    bin_folder = str(Path(sys.executable).parent)
+    if bin_folder not in os.environ.get("PATH", "").split(os.pathsep):  # nbgrader runs alembic for a new gradebook
+        os.environ["PATH"] = nbgrader_env()["PATH"]
+    config = PyFileConfigLoader(CONFIG_FILE, path=str(course_dir)).load_config()
+    config.CourseDirectory.root = str(Path(course_dir).resolve())
+    result = NbGraderAPI(CourseDirectory(config=config), config=config).generate_assignment(assignment, force=True)
+    if not result["success"]:
+        raise CourseError(f"`nbgrader generate_assignment {assignment}` failed:\n{result.get('log', '')}"
+                          f"{result.get('error', '')}")
+
+
 def make_scratch_course(directory, units, root=COURSE_ROOT):
     """Copy the configuration and the source of `units` into `directory`, an empty course."""
     directory = Path(directory)

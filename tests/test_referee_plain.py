@@ -225,7 +225,8 @@ def test_generating_the_assignment_is_skipped_only_while_nothing_changed(tmp_pat
     from autograder import batch
     toy_course(tmp_path)
     generated = []
-    monkeypatch.setattr(batch, "run_nbgrader", lambda *args: generated.append(args) or run_nbgrader(*args))
+    real = batch.generate_assignment
+    monkeypatch.setattr(batch, "generate_assignment", lambda *args: generated.append(args) or real(*args))
     source_path = tmp_path / "source" / UNIT / f"{UNIT}.ipynb"
     original = source_path.read_text()
 
