@@ -1,10 +1,12 @@
 """Each unit under nbgrader: the reference solution earns full marks, the release earns zero,
 TensorFlow noise costs nothing, and known-wrong implementations lose points."""
+import ast
 from dataclasses import asdict
 
 import nbformat
 import pytest
 
+from autograder.cells import role
 from autograder.course import assignment_notebook
 from autograder.grading import CellResult, grade_submissions
 from conftest import UNITS, execute, solution_variant, stderr_outputs
@@ -130,23 +132,64 @@ def mistake_runs():
     return runs
 
 
-def cut(path, length):
-    """Keep the first `length` cells of the notebook at `path`: the ones before run exactly as in the
-    whole notebook, so the verdicts of the tests among them are the same, and the rest only cost time."""
+def cut(path, length, dropped=()):
+    """Keep the first `length` cells of the notebook at `path`, without the test cells named in `dropped`:
+    the cells kept run as in the whole notebook, so the verdicts of the tests among them are the same, and
+    the rest only cost time (unit 05's trainings: minutes of every run)."""
     nb = nbformat.read(path, as_version=4)
-    nb.cells = nb.cells[:length]
+    nb.cells = [c for c in nb.cells[:length] if c.metadata.get("nbgrader", {}).get("grade_id") not in dropped]
     nbformat.write(nb, path)
     return path
+
+
+def _names_set(tree):
+    """Every name a cell's code binds anywhere: assignments, definitions, imports, parameters."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    return names
+
+
+def _names_needed(tree):
+    """The names a cell's code reads without binding them itself: what it takes from earlier cells."""
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - _names_set(tree)
+
+
+def unneeded_tests(nb, length, needed_tests):
+    """The test cells among the first `length` cells that are not in `needed_tests` and bind no name that a
+    later kept cell of the referee (a locked or test cell) reads: dropping them changes no kept verdict.
+    The student's cells run in the kernel, which never sees what a test cell binds."""
+    dropped, needed = set(), set()
+    for c in reversed(nb.cells[:length]):
+        if role(c) not in ("locked", "test"):
+            continue
+        tree = ast.parse(c.source)
+        grade_id = c.metadata["nbgrader"]["grade_id"]
+        if role(c) == "test" and grade_id not in needed_tests and not (_names_set(tree) & needed):
+            dropped.add(grade_id)
+        else:
+            needed |= _names_needed(tree)
+    return dropped
 
 
 @pytest.mark.parametrize("unit_name, groups", mistake_runs(),
                          ids=lambda value: value if isinstance(value, str) else f"{len(value)}groups")
 def test_known_mistakes_lose_points(unit_name, groups, tmp_path):
-    """Graded against the instructor's notebook cut after the last test any mistake of the run must fail."""
-    length = 1 + max(last_test_index(nbformat.read(assignment_notebook(unit_name), as_version=4), g) for g in groups)
-    source = cut(solution_variant(unit_name, {}, tmp_path / "source.ipynb"), length)
+    """Graded against the instructor's notebook cut after the last test any mistake of the run must fail, without
+    the earlier test cells that none of them must fail and no kept cell needs."""
+    instructor = nbformat.read(assignment_notebook(unit_name), as_version=4)
+    length = 1 + max(last_test_index(instructor, g) for g in groups)
+    dropped = unneeded_tests(instructor, length, {t for group in groups for mistake in group for t in mistake.loses})
+    source = cut(solution_variant(unit_name, {}, tmp_path / "source.ipynb"), length, dropped)
     submissions = {f"group{i}": cut(solution_variant(unit_name, {m.solution_cell: m.source for m in group},
-                                                     tmp_path / f"{i}.ipynb"), length)
+                                                     tmp_path / f"{i}.ipynb"), length, dropped)
                    for i, group in enumerate(groups)}
     graded = grade_submissions(unit_name, submissions, source=source)
     for i, group in enumerate(groups):

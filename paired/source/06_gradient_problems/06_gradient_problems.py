@@ -421,7 +421,7 @@ print("clip_by_global_norm has all the properties it should")
 # The next cell trains it twice for 300 updates: without clipping, and with your `clip_by_global_norm` at a threshold of 10.
 # It is read-only; it takes a few seconds.
 
-# %% nbgrader={"grade": false, "grade_id": "exploding_run", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "exploding_run", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["kernel-only"]
 THRESHOLD = 10.0
 runs = {}
 runs["no clipping"] = gradient_tasks.train_relu_rnn(clip=None, seed=0)
