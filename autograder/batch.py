@@ -164,7 +164,8 @@ def generate_if_changed(course, assignment):
 
 def course_settings(course):
     """What the course's nbgrader_config.py says the grader needs to know about the course: the packages
-    its tests import (IsolatedExecute.packages) and the environment of its code (IsolatedExecute.kernel_env)."""
+    its tests import (IsolatedExecute.packages), the environment of its code (IsolatedExecute.kernel_env)
+    and what a grading process imports as it starts (IsolatedExecute.preload)."""
     from traitlets.config.loader import PyFileConfigLoader
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config().IsolatedExecute
     return {"packages": list(config.get("packages", [])), "kernel_env": dict(config.get("kernel_env", {})),
