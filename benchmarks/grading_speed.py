@@ -8,7 +8,8 @@ the untouched release) are graded three ways, side by side in one run, on this m
 - plain:  just executing the same notebooks with nbclient, one per core at a time.
 
 Targets (issue 13): on every unit, ours at least 2 times faster than stock, and at most 15% slower
-than plain. Prints a row per unit.
+than plain. Prints a row per unit, with plain's own speed-up over stock: no grader that runs the
+notebooks can beat plain execution, so that column bounds what "vs stock" can reach on this machine.
 Usage: python benchmarks/grading_speed.py [--units 02_hidden_state 03_bptt] [--submissions 8]
 """
 import argparse
@@ -97,12 +98,13 @@ def main():
         for unit in args.units:
             rows.append((unit, measure(unit, args.submissions, args.jobs, Path(scratch))))
     print()
-    print(f"{'unit':<30}{'plain s':>9}{'stock s':>9}{'ours s':>9}{'vs stock':>10}{'vs plain':>10}  targets")
+    print(f"{'unit':<30}{'plain s':>9}{'stock s':>9}{'ours s':>9}{'vs stock':>10}{'vs plain':>10}"
+          f"{'plain vs stock':>16}  targets: >= 2x, <= +15%")
     for unit, times in rows:
         speedup, overhead = times["stock"] / times["ours"], times["ours"] / times["plain"] - 1
-        met = "met" if speedup >= 2 and overhead <= 0.15 else "MISSED"
+        verdicts = ["met" if speedup >= 2 else "MISSED", "met" if overhead <= 0.15 else "MISSED"]
         print(f"{unit:<30}{times['plain']:>9.1f}{times['stock']:>9.1f}{times['ours']:>9.1f}"
-              f"{speedup:>9.2f}x{overhead:>+10.0%}  {met} (>= 2x, <= +15%)")
+              f"{speedup:>9.2f}x{overhead:>+10.0%}{times['stock'] / times['plain']:>15.2f}x  {', '.join(verdicts)}")
 
 
 if __name__ == "__main__":
