@@ -158,7 +158,9 @@ def _names_set(tree):
 
 
 def _names_needed(tree):
-    """The names a cell's code reads without binding them itself: what it takes from earlier cells."""
+    """The names a cell's code reads without binding them itself: what it takes from earlier cells. A name the
+    cell binds anywhere counts as bound before it is read; were that wrong, a kept test would fail with a
+    NameError, which the test below reports as not failing through a check (never as a pass)."""
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - _names_set(tree)
 
 
