@@ -109,9 +109,14 @@ def _same(before, after):
 
 
 def _changed_args(snapshots, args, kwargs):
-    """The positions and names of the arguments the call changed in place (and did not put back)."""
-    positional = [index for index, (snapshot, arg) in enumerate(zip(snapshots[0], args)) if not _same(snapshot, arg)]
-    return positional + [name for name, value in kwargs.items() if not _same(snapshots[1][name], value)]
+    """[position or name, value after the call] of each argument the call changed in place (exactly, bit for bit).
+
+    The values go back so that the tests can judge the change (by how much, where) as they would judge one
+    in a local run; whether a change the size of rounding counts is the course's call, not the grader's.
+    """
+    positional = [[index, arg] for index, (snapshot, arg) in enumerate(zip(snapshots[0], args))
+                  if not _same(snapshot, arg)]
+    return positional + [[name, value] for name, value in kwargs.items() if not _same(snapshots[1][name], value)]
 
 
 def _namespace():

@@ -78,16 +78,26 @@ def check_close(name, got, expected, likely_mistakes: Mapping | None = None, rto
     got = np.asarray(got, dtype=float)
     if np.allclose(got, expected, rtol=rtol, atol=atol):
         return
+    difference = _largest_difference(got, expected)
     for mistake, wrong_answer in (likely_mistakes or {}).items():
         wrong_answer = np.asarray(wrong_answer, dtype=float)
         if wrong_answer.shape == got.shape and np.allclose(got, wrong_answer, rtol=rtol, atol=atol):
-            raise AssertionError(f"{name} is wrong: {mistake}")
-    worst = np.unravel_index(np.nanargmax(np.abs(got - expected)), got.shape) if got.size else ()
-    raise AssertionError(
-        f"{name} is wrong: expected {_preview(expected)}, got {_preview(got)}; "
-        f"largest difference at index {tuple(int(i) for i in worst)}: "
-        f"expected {expected[worst]:.6g}, got {got[worst]:.6g}"
-    )
+            raise AssertionError(f"{name} is wrong: {mistake} ({difference})")
+    raise AssertionError(f"{name} is wrong: expected {_preview(expected)}, got {_preview(got)}; {difference}")
+
+
+def _largest_difference(got, expected):
+    """Where got and expected differ most, both values printed with enough digits to tell them apart."""
+    if not got.size:
+        return "no entries"
+    gap = np.abs(got - expected)
+    worst = np.unravel_index(np.nanargmax(np.where(np.isnan(gap), np.inf, gap)), got.shape)
+    a, b = expected[worst], got[worst]
+    digits = 6
+    while digits < 17 and f"{a:.{digits}g}" == f"{b:.{digits}g}":
+        digits += 1
+    return (f"largest difference at index {tuple(int(i) for i in worst)}: expected {a:.{digits}g}, "
+            f"got {b:.{digits}g} (off by {abs(b - a):.2g})")
 
 
 def check_equal(name, got, expected, hint=""):
@@ -115,65 +125,114 @@ def _describe(value):
     return f"(a {type(value).__name__})"
 
 
-def call(function, *args):
-    """Call a student's function; turn a NumPy shape error or a division by zero into a failed check
-    whose message names the inputs' shapes.
+def call(function, *args, inputs_unchanged=False):
+    """Call a student's function on fresh copies of the arrays in `args` and return its result.
 
-    A NotImplementedError (the untouched stub) and other errors pass through unchanged.
+    The test's own arrays are never handed over: whatever the function writes into its inputs, expected
+    values computed from them stay right, and a function that works on its inputs in place loses no
+    point for it unless `inputs_unchanged=True`. That option is for the one test whose prompt asks to
+    leave the inputs unchanged: it fails if an array argument changed by more than rounding (a change
+    put back, as numerical gradients do, passes even if the last bit differs).
+
+    A NumPy shape error or a division by zero becomes a failed check whose message names the inputs'
+    shapes; a NotImplementedError (the untouched stub) and other errors pass through unchanged.
     """
-    before = [_copy_arrays(arg) for arg in args]
+    given = [_fresh_copy(arg) for arg in args]
     try:
-        result = function(*args)
+        result = function(*given)
     except ZeroDivisionError as error:
-        names = _parameter_names(function, len(args))
-        described = ", ".join(f"{name} {_describe(arg)}" for name, arg in zip(names, args))
-        raise AssertionError(f"{function.__name__} raised ZeroDivisionError: {error}. It was called with "
-                             f"{described}") from None
+        raise AssertionError(f"{_function_name(function)} raised ZeroDivisionError: {error}. It was called with "
+                             f"{_described_arguments(function, args)}") from None
     except ValueError as error:
         text = str(error)
         if not any(word in text for word in ("matmul", "broadcast", "shapes", "dimension")):
             raise
-        names = _parameter_names(function, len(args))
-        shapes = ", ".join(f"{name} {_describe(arg)}" for name, arg in zip(names, args))
         raise AssertionError(
-            f"{function.__name__} raised ValueError: {text}\n"
-            f"It was called with {shapes}. Check that every matrix product pairs a "
+            f"{_function_name(function)} raised ValueError: {text}\n"
+            f"It was called with {_described_arguments(function, args)}. Check that every matrix product pairs a "
             f"(.., K) array with a (K, ..) one, and that arrays you combine have matching shapes "
             f"(a reduction such as z.max(axis=-1) drops that axis unless you pass keepdims=True)."
         ) from None
-    # Graded in the sandbox, the function wrote into the sandbox's copies; the grader's proxy says so.
-    changed_remotely = getattr(function, "changed_in_place", None)
-    if isinstance(changed_remotely, str):
-        raise AssertionError(changed_remotely)
-    for index, (arg, copy) in enumerate(zip(args, before)):
-        if not _same_arrays(arg, copy):
-            name = _parameter_names(function, len(args))[index]
-            raise AssertionError(f"{getattr(function, '__name__', 'your function')} changed its argument {name} in "
-                                 f"place: compute new arrays (x + 1, np.clip(x, ...)) instead of writing into the "
-                                 f"inputs (x += 1, x[...] = ..., out=x); the caller still needs them")
+    if inputs_unchanged:
+        # Graded in the sandbox, the function wrote into the sandbox's copies; the grader sends those back.
+        written_remotely = getattr(function, "arguments_after_call", None) or {}
+        after = [written_remotely.get(index, copy) for index, copy in enumerate(given)]
+        _check_unchanged(function, args, after)
     return result
 
 
-def _copy_arrays(value):
-    """Copies of the arrays in an argument (also inside lists, tuples and dicts), to check it later."""
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, (list, tuple)):
-        return [_copy_arrays(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _copy_arrays(item) for key, item in value.items()}
+# An input "left unchanged" may differ by rounding: x + eps - 2 eps + eps need not give x back bit for bit.
+UNCHANGED_RTOL = 1e-12
+
+
+def _check_unchanged(function, before, after):
+    names = _parameter_names(function, len(before))
+    for name, old, new in zip(names, before, after):
+        where = _first_change(old, new)
+        if where is not None:
+            raise AssertionError(f"{_function_name(function)} changed its argument {name} in place{where}: compute "
+                                 f"new arrays (x + 1, np.clip(x, ...)) instead of writing into the inputs (x += 1, "
+                                 f"x[...] = ..., out=x); the caller still needs them")
+
+
+def _first_change(old, new):
+    """None if `new` is `old` up to rounding; else a few words saying where it changed."""
+    if isinstance(old, np.ndarray):
+        try:
+            new = np.asarray(new)
+        except (TypeError, ValueError):
+            return " (it is no longer an array of numbers)"
+        if new.shape != old.shape:
+            return f" (its shape went from {old.shape} to {new.shape})"
+        if old.dtype.kind not in "fc" or new.dtype.kind not in "biufc":
+            return None if np.array_equal(old, new) else " (its entries changed)"
+        difference = np.abs(new.astype(complex if old.dtype.kind == "c" else float) - old)
+        allowed = UNCHANGED_RTOL * (1 + np.abs(old))
+        bad = ~(difference <= allowed)  # NaN counts as changed
+        bad &= ~(np.isnan(old) & np.isnan(new))
+        if not bad.any():
+            return None
+        worst = np.unravel_index(np.argmax(np.where(bad, np.nan_to_num(difference, nan=np.inf), -1)), old.shape)
+        return (f" (at index {tuple(int(i) for i in worst)} it was {old[worst]:.6g} and is now {new[worst]:.6g}; "
+                f"{int(bad.sum())} of its {old.size} entries changed)")
+    if isinstance(old, (list, tuple)):
+        if not isinstance(new, (list, tuple)) or len(new) != len(old):
+            return " (items were added or removed)"
+        for index, (item, new_item) in enumerate(zip(old, new)):
+            where = _first_change(item, new_item)
+            if where is not None:
+                return f", item {index}{where}"
+        return None
+    if isinstance(old, dict):
+        if not isinstance(new, dict) or new.keys() != old.keys():
+            return " (keys were added or removed)"
+        for key in old:
+            where = _first_change(old[key], new[key])
+            if where is not None:
+                return f", entry {key!r}{where}"
     return None
 
 
-def _same_arrays(value, copy):
+def _fresh_copy(value):
+    """`value` with every array in it (also inside lists, tuples and dicts) copied; other objects as they are."""
     if isinstance(value, np.ndarray):
-        return (isinstance(copy, np.ndarray) and value.shape == copy.shape
-                and np.array_equal(value, copy, equal_nan=value.dtype.kind in "fc"))
+        return value.copy()
     if isinstance(value, (list, tuple)):
-        return isinstance(copy, list) and len(value) == len(copy) and all(map(_same_arrays, value, copy))
+        copies = [_fresh_copy(item) for item in value]
+        return tuple(copies) if isinstance(value, tuple) else copies
     if isinstance(value, dict):
-        return isinstance(copy, dict) and value.keys() == copy.keys() and all(_same_arrays(value[k], copy[k]) for k in value)
-    return True
+        return {key: _fresh_copy(item) for key, item in value.items()}
+    return value
+
+
+def _function_name(function):
+    name = getattr(function, "__name__", None)
+    return name if isinstance(name, str) and name.isidentifier() else "your function"
+
+
+def _described_arguments(function, args):
+    names = _parameter_names(function, len(args))
+    return ", ".join(f"{name} {_describe(arg)}" for name, arg in zip(names, args))
 
 
 def _parameter_names(function, count):
