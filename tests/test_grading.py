@@ -10,7 +10,7 @@ from autograder.cells import role
 from autograder.course import assignment_notebook
 from autograder.grading import CellResult, grade_submissions
 from conftest import UNITS, execute, solution_variant, stderr_outputs
-from known_mistakes import KNOWN_MISTAKES
+from known_mistakes import KNOWN_MISTAKES, RIGHT_VARIANTS
 from mistake_packing import pack
 from shared_run import once
 
@@ -204,3 +204,35 @@ def test_known_mistakes_lose_points(unit_name, groups, tmp_path):
             not_by_a_check = {t: by_cell[t].message for t in mistake.loses
                               if not by_cell[t].message.startswith("AssertionError")}
             assert not_by_a_check == {}, f"'{mistake.name}' lost its points without a check failing"
+            wrong_words = {t: by_cell[t].message for t, text in mistake.expected_messages().items()
+                           if text not in by_cell[t].message}
+            assert wrong_words == {}, f"'{mistake.name}' failed with messages that do not say {mistake.says!r}"
+
+
+def variant_submissions():
+    """(unit, [{solution cell: variant}, ...]): the i-th submission takes each cell's i-th variant."""
+    runs = []
+    for unit_name, variants in RIGHT_VARIANTS.items():
+        by_cell = {}
+        for variant in variants:
+            by_cell.setdefault(variant.solution_cell, []).append(variant)
+        if by_cell:
+            count = max(map(len, by_cell.values()))
+            runs.append((unit_name, [{cell: options[i] for cell, options in by_cell.items() if i < len(options)}
+                                     for i in range(count)]))
+    return runs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("unit_name, submissions", variant_submissions(),
+                         ids=lambda value: value if isinstance(value, str) else f"{len(value)}submissions")
+def test_right_variants_earn_full_marks(unit_name, submissions, tmp_path):
+    """Correct code written unlike the reference loses nothing (issue 14: a correct step that multiplied its
+    own dh_next in place lost 3 points)."""
+    paths = {f"variant{i}": solution_variant(unit_name, {cell: v.source for cell, v in chosen.items()},
+                                             tmp_path / f"{i}.ipynb") for i, chosen in enumerate(submissions)}
+    graded = grade_submissions(unit_name, paths)
+    for i, chosen in enumerate(submissions):
+        lost = {r.grade_id: r.message for r in graded[f"variant{i}"]
+                if r.earned is not None and r.earned < r.possible}
+        assert lost == {}, f"right variants {[v.name for v in chosen.values()]} lost points"
