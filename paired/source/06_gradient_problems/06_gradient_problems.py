@@ -98,7 +98,7 @@ def non_normal(H, rho, rng, shear=1.0):
 #
 # $$\frac{\partial h_{T-1}}{\partial h_k} = J_{T-1} J_{T-2} \cdots J_{k+1}, \qquad \frac{\partial h_{T-1}}{\partial h_{T-1}} = I .$$
 #
-# A loss on the last state sends back $\partial L / \partial h_k = (\partial L / \partial h_{T-1})\, \partial h_{T-1} / \partial h_k$, so the norm of this product bounds how much gradient reaches step $k$.
+# A loss $\mathcal{L}$ on the last state sends back $\partial \mathcal{L} / \partial h_k = (\partial \mathcal{L} / \partial h_{T-1})\, \partial h_{T-1} / \partial h_k$, so the norm of this product bounds how much gradient reaches step $k$.
 #
 # Write `jacobian_norms(h, Wh)`:
 # - `h` has shape `(T, H)`: the states $h_0, \dots, h_{T-1}$ of **one** sequence, `h[t]` $= h_t$, computed by the tanh RNN with recurrent weights `Wh` of shape `(H, H)`;
@@ -143,16 +143,19 @@ Q_try = random_orthogonal(H_try, rng)
 print("Wh = 0.9 Q, last 5 entries:", jacobian_norms(np.zeros((T_try, H_try)), 0.9 * Q_try)[-5:], " 0.9**(T-1-k):", 0.9 ** np.arange(4, -1, -1))
 W_try = non_normal(H_try, 0.9, rng)
 print(f"a non-normal Wh: spectral radius {np.max(np.abs(np.linalg.eigvals(W_try))):.2f}, spectral norm {np.linalg.norm(W_try, 2):.2f}")
-
-# %%
 x_try = rng.normal(size=(T_try, 3))
 h_try, jac_try = tape_jacobians(x_try, np.zeros(H_try), rng.normal(scale=0.5, size=(3, H_try)), 1.1 * Q_try, np.zeros(H_try))
-gradient_plots.norms_by_distance({"your jacobian_norms, zero states, the non-normal Wh": jacobian_norms(np.zeros((T_try, H_try)), W_try),
-                                  "your jacobian_norms, tanh RNN, Wh = 1.1 Q": jacobian_norms(h_try, 1.1 * Q_try),
-                                  "tf.GradientTape, tanh RNN, Wh = 1.1 Q": spectral_norms(jac_try)},
-                                 references={r"$0.9^{T-1-k}$": 0.9 ** np.arange(T_try - 1, -1, -1),
-                                             r"$1.1^{T-1-k}$": 1.1 ** np.arange(T_try - 1, -1, -1)})
-plt.show()
+curves_try = {"your jacobian_norms, zero states, the non-normal Wh": jacobian_norms(np.zeros((T_try, H_try)), W_try),
+              "your jacobian_norms, tanh RNN, Wh = 1.1 Q": jacobian_norms(h_try, 1.1 * Q_try),
+              "tf.GradientTape, tanh RNN, Wh = 1.1 Q": spectral_norms(jac_try)}
+
+# %%
+if "curves_try" not in globals():
+    print("Nothing to plot yet: once jacobian_norms works, run the cell above, then this one.")
+else:
+    gradient_plots.norms_by_distance(curves_try, references={r"$0.9^{T-1-k}$": 0.9 ** np.arange(T_try - 1, -1, -1),
+                                                             r"$1.1^{T-1-k}$": 1.1 ** np.arange(T_try - 1, -1, -1)})
+    plt.show()
 
 # %% nbgrader={"grade": true, "grade_id": "test_jacobian_norms_linear", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """jacobian_norms with zero states: shape (T,), and entry k is the spectral norm of Wh to the power T-1-k, exactly rho**(T-1-k) for Wh = rho * orthogonal."""
