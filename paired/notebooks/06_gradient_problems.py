@@ -97,7 +97,7 @@ def spectral_norms(jac):
 # $$\left\lVert \frac{\partial h_{T-1}}{\partial h_k} \right\rVert_2 = \rho^{T-1-k}$$
 #
 # exactly: it **vanishes** geometrically for $\rho < 1$ and **explodes** geometrically for $\rho > 1$.
-# The same holds for any normal $W_{hh}$ (its powers are normal too, so $\lVert W_{hh}^n \rVert_2 = \rho(W_{hh}^n) = \rho^n$), and for no other: section 2b shows how far off a non-normal matrix can be.
+# The same holds for any normal $W_{hh}$ (its powers are normal too, so $\lVert W_{hh}^n \rVert_2 = \rho(W_{hh}^n) = \rho^n$), but not in general for a non-normal one: section 2b shows how far off it can be.
 # Check it with TensorFlow over 60 steps:
 
 # %%

@@ -132,7 +132,7 @@ def jacobian_norms(h, Wh):
 # **When it is exactly $\rho^{T-1-k}$.** If all the states are 0, then $1 - h_t^2 = 1$ and every Jacobian is $W_{hh}^\top$: the same as for a *linear* RNN, $h_t = x_t W_{xh} + h_{t-1} W_{hh}$.
 # The product of $T-1-k$ of them is $(W_{hh}^\top)^{T-1-k}$, whose spectral norm is that of $W_{hh}^{T-1-k}$.
 # With $W_{hh} = \rho Q$ and $Q$ orthogonal, this is $\rho^{T-1-k} (Q^\top)^{T-1-k}$; a product of orthogonal matrices is orthogonal, with all singular values 1, so the norm is exactly $\rho^{T-1-k}$, where $\rho$ is the spectral radius of $W_{hh}$ (the largest absolute value of its eigenvalues): it vanishes geometrically for $\rho < 1$ and explodes for $\rho > 1$.
-# That holds for every *normal* matrix ($W W^\top = W^\top W$: symmetric, orthogonal, and multiples of them), but not for others.
+# That holds for every *normal* matrix ($W W^\top = W^\top W$: symmetric, orthogonal, and multiples of them), but not in general for others.
 # For a non-normal matrix, $\lVert W^n \rVert_2$ can grow for many steps although $\rho < 1$ (transient growth); $\rho$ only sets the rate at which it decays in the end.
 # Try both, and then the states of a real tanh RNN, whose factors $1 - h_t^2 \le 1$ keep each $\lVert J_t \rVert_2$ at most $\lVert W_{hh} \rVert_2$ (here $1.1$):
 
