@@ -102,7 +102,7 @@ def non_normal(H, rho, rng, shear=1.0):
 #
 # Write `jacobian_norms(h, Wh)`:
 # - `h` has shape `(T, H)`: the states $h_0, \dots, h_{T-1}$ of **one** sequence, `h[t]` $= h_t$, computed by the tanh RNN with recurrent weights `Wh` of shape `(H, H)`;
-# - return an array of shape `(T,)` whose entry $k$ is the spectral norm $\lVert \partial h_{T-1} / \partial h_k \rVert_2$, the largest singular value: `np.linalg.norm(M, 2)` (without the `2` NumPy returns the Frobenius norm, another thing; nor is it the spectral radius $\rho(M)$, the largest absolute value of an eigenvalue, which is smaller unless $M$ is normal);
+# - return an array of shape `(T,)` whose entry $k$ is the spectral norm $\lVert \partial h_{T-1} / \partial h_k \rVert_2$, the largest singular value: `np.linalg.norm(M, 2)` (without the `2` NumPy returns the Frobenius norm, another thing; nor is it the spectral radius $\rho(M)$, the largest absolute value of an eigenvalue, which equals it when $M$ is normal but can be far smaller);
 # - entry $T-1$ is the norm of the identity, 1; $h_0$'s own factor $1 - h_0^2$ is never needed.
 #
 # A way that needs one pass: start from the identity and, going backwards from $t = T-1$ to $1$, multiply one more Jacobian **on the right** for each step back.
@@ -177,7 +177,7 @@ def check_zero_states(name, Wh, T, expected, **tolerance):
         "these are Frobenius norms (except entry T-1): use the spectral norm np.linalg.norm(M, 2), the largest "
         "singular value": [np.linalg.norm(np.linalg.matrix_power(Wh, T - 1 - k)) for k in range(T - 1)] + [1.0],
         "these are spectral radii (the largest absolute eigenvalue): use the spectral norm np.linalg.norm(M, 2), "
-        "the largest singular value; the two differ unless the matrix is normal": rho ** np.arange(T - 1, -1, -1),
+        "the largest singular value; the two agree for normal matrices, not for this Wh": rho ** np.arange(T - 1, -1, -1),
         "this is the product of the norms of the single-step Jacobians, an upper bound: compute the product of the "
         "Jacobians and take its norm": np.linalg.norm(Wh, 2) ** np.arange(T - 1, -1, -1),
         "one factor too many: entry T-1 is the norm of the identity, 1, and entry k has T-1-k factors": longer[:T],
@@ -218,7 +218,7 @@ def check_against_tape(name, x, h0, Wx, Wh, b, dtype=tf.float32, **tolerance):
         "these are Frobenius norms: use the spectral norm np.linalg.norm(M, 2)": frobenius,
         "these are Frobenius norms (except entry T-1): use the spectral norm np.linalg.norm(M, 2)": np.append(frobenius[:-1], 1.0),
         "these are spectral radii (the largest absolute eigenvalue): use the spectral norm np.linalg.norm(M, 2), "
-        "the largest singular value; the two differ unless the matrix is normal": np.max(np.abs(np.linalg.eigvals(jac)), axis=1),
+        "the largest singular value; the two agree for normal matrices, not for this Wh": np.max(np.abs(np.linalg.eigvals(jac)), axis=1),
         "entry k must belong to step k (entry T-1 is 1); yours are in reverse order": expected[::-1],
         "this is the product of the norms of the single-step Jacobians, an upper bound: compute the product of the "
         "Jacobians and take its norm": np.append(np.cumprod(step_norms[::-1])[::-1], 1.0),
