@@ -177,7 +177,7 @@ def check_zero_states(name, Wh, T, expected, **tolerance):
         "these are Frobenius norms (except entry T-1): use the spectral norm np.linalg.norm(M, 2), the largest "
         "singular value": [np.linalg.norm(np.linalg.matrix_power(Wh, T - 1 - k)) for k in range(T - 1)] + [1.0],
         "these are spectral radii (the largest absolute eigenvalue): use the spectral norm np.linalg.norm(M, 2), "
-        "the largest singular value; the two agree for normal matrices, not for this Wh": rho ** np.arange(T - 1, -1, -1),
+        "the largest singular value; the two agree for normal matrices, not for these": rho ** np.arange(T - 1, -1, -1),
         "this is the product of the norms of the single-step Jacobians, an upper bound: compute the product of the "
         "Jacobians and take its norm": np.linalg.norm(Wh, 2) ** np.arange(T - 1, -1, -1),
         "one factor too many: entry T-1 is the norm of the identity, 1, and entry k has T-1-k factors": longer[:T],
@@ -218,7 +218,7 @@ def check_against_tape(name, x, h0, Wx, Wh, b, dtype=tf.float32, **tolerance):
         "these are Frobenius norms: use the spectral norm np.linalg.norm(M, 2)": frobenius,
         "these are Frobenius norms (except entry T-1): use the spectral norm np.linalg.norm(M, 2)": np.append(frobenius[:-1], 1.0),
         "these are spectral radii (the largest absolute eigenvalue): use the spectral norm np.linalg.norm(M, 2), "
-        "the largest singular value; the two agree for normal matrices, not for this Wh": np.max(np.abs(np.linalg.eigvals(jac)), axis=1),
+        "the largest singular value; the two agree for normal matrices, not for these": np.max(np.abs(np.linalg.eigvals(jac)), axis=1),
         "entry k must belong to step k (entry T-1 is 1); yours are in reverse order": expected[::-1],
         "this is the product of the norms of the single-step Jacobians, an upper bound: compute the product of the "
         "Jacobians and take its norm": np.append(np.cumprod(step_norms[::-1])[::-1], 1.0),
