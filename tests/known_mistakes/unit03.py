@@ -170,8 +170,8 @@ MISTAKES = [
     Mistake("log of an underflowing softmax", "softmax_cross_entropy",
             cross_entropy(log_probs="e = np.exp(scores - scores.max(axis=-1, keepdims=True)); "
                                     "log_probs = np.log(e / e.sum(axis=-1, keepdims=True))"),
-            ("test_softmax_cross_entropy_stable",), says=("test_softmax_cross_entropy_stable",
-                                                          "probability about e^-800: 1 entries are NaN or infinite")),
+            ("test_softmax_cross_entropy_stable",), says=(("test_softmax_cross_entropy_stable",
+                                                           "probability about e^-800: 1 entries are NaN or infinite"),)),
     # truncated_bptt_gradients
     Mistake("gradient not cut (full BPTT)", "truncated_bptt_gradients",
             "def truncated_bptt_gradients(x, h0, Wx, Wh, b, dh, chunk):\n"

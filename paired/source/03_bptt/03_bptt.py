@@ -242,7 +242,7 @@ print("x is left as it was")
 # %% [markdown] nbgrader={"grade": false, "grade_id": "ex2_prompt", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## Exercise 2: one step backward (4 points)
 #
-# One step computes $z = x W_{xh} + h_{prev} W_{hh} + b$ and $h_{next} = \tanh(z)$.
+# One step computes $z = x W_{xh} + h_{prev} W_{hh} + b_h$ (`b` in the code) and $h_{next} = \tanh(z)$.
 # Given `dh_next` $= \partial L / \partial h_{next}$ of shape `(N, H)` and the step's cache `(x, h_prev, Wx, Wh, h_next)`, the chain rule gives
 #
 # $$dz = dh_{next} \odot (1 - h_{next}^2), \quad dx = dz\, W_{xh}^\top, \quad dh_{prev} = dz\, W_{hh}^\top, \quad dW_{xh} = x^\top dz, \quad dW_{hh} = h_{prev}^\top dz, \quad db = \textstyle\sum_n dz_n,$$
