@@ -111,7 +111,7 @@ MISTAKES = [
             PAIRS_SHAPES + PAIRS_VALUES),
     # Issue 14: window and number of classes were both 7 in the visible tests, so this swap passed them.
     Mistake("window used as the number of classes", "make_training_pairs", pairs(X="one_hot(windows, window)"),
-            PAIRS_SHAPES + PAIRS_VALUES, says=("test_training_pairs_shapes", "expected shape")),
+            PAIRS_SHAPES + PAIRS_VALUES, says=(("test_training_pairs_shapes", "expected shape"),)),
     # Exercise 5's test trains on these pairs: it must say that Exercise 2 is the cause, not blame the model.
     Mistake("target is yesterday, seen by the model test", "make_training_pairs", pairs(target="t - 1"),
             PAIRS_VALUES + RNN_STORY, says=(("test_workout_rnn_after_missed_days", "fix Exercise 2 first"),)),
