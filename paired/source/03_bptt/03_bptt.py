@@ -250,7 +250,7 @@ print("x is left as it was")
 # since $\tanh'(z) = 1 - \tanh(z)^2$, and the bias is added to every row of the batch.
 # Write `rnn_step_backward(dh_next, cache)` that returns `(dx, dh_prev, dWx, dWh, db)`; each gradient has the shape of what it is the gradient of.
 #
-# *Checked by:* the five shapes (1 point); the values against `tf.GradientTape` (3 points).
+# *Checked by:* the five shapes (1 point); the values against `tf.GradientTape`, in float32 to a relative error of $10^{-4}$ (visible tests), and in float64 to $10^{-9}$ and against centred differences to a relative error of $10^{-6}$ (hidden tests) (3 points).
 
 # %% nbgrader={"grade": false, "grade_id": "rnn_step_backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def rnn_step_backward(dh_next, cache):
@@ -379,7 +379,7 @@ print("rnn_step_backward matches tf.GradientTape")
 # The weights are the same at every step, so their gradients are **sums** of the steps' contributions.
 # Write `rnn_backward(dh, cache)`, with `cache` the list of step caches from `rnn_forward`, returning `(dx, dh0, dWx, dWh, db)`: `dx` of shape `(N, T, D)`, `dh0` the gradient of the initial state `h0`, and the weight gradients.
 #
-# *Checked by:* the shapes (1 point); the values against `tf.GradientTape` through the unrolled sequence (3 points).
+# *Checked by:* the shapes (1 point); the values against `tf.GradientTape` through the unrolled sequence, in float32 to a relative error of $10^{-4}$ (visible tests), and in float64 to $10^{-9}$ and against centred differences to a relative error of $10^{-6}$ (hidden tests) (3 points).
 
 # %% nbgrader={"grade": false, "grade_id": "rnn_backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def rnn_backward(dh, cache):
@@ -503,7 +503,7 @@ print("rnn_backward matches tf.GradientTape")
 # Make it stable: scores in the thousands must give finite, correct results, and so must a true class whose probability is too small for a float64 (below about $10^{-308}$, it underflows to 0).
 # Compute the log-probabilities directly, $\log p_v = z_v - m - \log \sum_j e^{z_j - m}$ with $m$ the row's maximum, rather than the log of the softmax, which is $\log 0 = -\infty$ when a probability underflows to 0.
 #
-# *Checked by:* the loss (1 point) and `dscores` (1 point) against TensorFlow, and in float64 to a relative error of $10^{-10}$ and $10^{-9}$; finite, correct results for scores in the thousands and for a true class of probability about $e^{-800}$ (1 point).
+# *Checked by:* the loss (1 point) and `dscores` (1 point) against TensorFlow, in float32 to a relative error of $10^{-4}$, and in float64 to $10^{-10}$ (the loss) and $10^{-9}$ (`dscores`, also against centred differences to $10^{-6}$); finite, correct results for scores in the thousands (the loss to a relative error of $10^{-5}$ against TensorFlow's float32) and for a true class of probability about $e^{-800}$ (the loss to $10^{-10}$) (1 point).
 
 # %% nbgrader={"grade": false, "grade_id": "softmax_cross_entropy", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def softmax_cross_entropy(scores, y):
@@ -666,7 +666,7 @@ print("softmax_cross_entropy is stable")
 # Return `(dx, dh0, dWx, dWh, db)` like `rnn_backward`: `dx` for every step, assembled from the chunks, and the weight gradients summed over all chunks.
 # Use `rnn_forward` and `rnn_backward` on slices such as `x[:, start:start + chunk]`.
 #
-# *Checked by:* with `chunk` at least $T$ it equals full BPTT (1 point); no gradient crosses a boundary, while the state does (1 point); the values against `tf.GradientTape` with `tf.stop_gradient` on the state at every boundary (2 points).
+# *Checked by:* with `chunk` at least $T$ it equals full BPTT (1 point); no gradient crosses a boundary, while the state does (1 point); the values against `tf.GradientTape` with `tf.stop_gradient` on the state at every boundary (2 points). Values are compared in float32 to a relative error of $10^{-4}$ (visible tests) and in float64 to $10^{-9}$ (hidden tests).
 
 # %% nbgrader={"grade": false, "grade_id": "truncated_bptt_gradients", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def truncated_bptt_gradients(x, h0, Wx, Wh, b, dh, chunk):
@@ -799,7 +799,7 @@ print("truncated BPTT matches tf.GradientTape with the gradient stopped at the b
 # - backward through the output layer: $W_{hy}$ and $b_y$ are shared by all $N T$ positions, so their gradients are sums over the batch **and** over time; `dh` $=$ `dscores` $W_{hy}^\top$, shape `(N, T, H)`, is the upstream gradient of every $h_t$; then `rnn_backward`;
 # - return `(loss, grads, h_last)`: the loss, a dict `grads` with the same keys as `params`, and `h_last = h[:, -1]`, the state to carry into the next chunk.
 #
-# *Checked by:* the loss, the five gradients and `h_last` against `tf.GradientTape` (3 points); trained with your functions, the model's loss on the whole training text falls below **0.3 nats per character** (2 points).
+# *Checked by:* the loss, the five gradients and `h_last` against `tf.GradientTape`, in float32 to a relative error of $10^{-4}$ (visible test), and in float64 to $10^{-10}$ (the loss and `h_last`) and $10^{-9}$ (the gradients; `grads['Wy']` also against centred differences to $10^{-6}$) in the hidden tests (3 points); trained with your functions, the model's loss on the whole training text falls below **0.3 nats per character** (2 points).
 
 # %% nbgrader={"grade": false, "grade_id": "model_loss_and_gradients", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def model_loss_and_gradients(params, x, y, h0):
@@ -818,6 +818,17 @@ def model_loss_and_gradients(params, x, y, h0):
     return loss, grads, h[:, -1]
     ### END SOLUTION
 
+
+# %% [markdown]
+# Try it: with all weights zero, every character gets the same score, so the loss is $\log V$ for any targets, and `grads` has the keys of `params`.
+
+# %%
+V_try, H_try = 6, 4
+params_try = {"Wx": np.zeros((V_try, H_try)), "Wh": np.zeros((H_try, H_try)), "b": np.zeros(H_try),
+              "Wy": np.zeros((H_try, V_try)), "by": np.zeros(V_try)}
+ids_try = np.random.default_rng(0).integers(0, V_try, size=(2, 6))
+loss_try, grads_try, h_try = model_loss_and_gradients(params_try, np.eye(V_try)[ids_try[:, :-1]], ids_try[:, 1:], np.zeros((2, H_try)))
+loss_try, np.log(V_try), sorted(grads_try)
 
 # %% nbgrader={"grade": true, "grade_id": "test_model_loss_and_gradients", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """model_loss_and_gradients: the loss, the five gradients and h_last agree with tf.GradientTape."""

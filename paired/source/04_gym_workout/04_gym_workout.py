@@ -510,7 +510,7 @@ def one_step_ceiling(X, y):
 #
 # You need not train it: the tests do, with `train_workout_model`, on the pairs that **your** `make_training_pairs` makes of the first 208 weeks, so do Exercise 2 first (the visible test checks those pairs before it trains, and says so if they are the problem; the hidden test makes its own pairs).
 #
-# *Checked by:* the shape of the outputs, and that they are probabilities (1 point); after training, an accuracy of at least 0.95 on the held-out weeks and of at least 0.9 on the held-out days right after a missed day, where no model that reads only yesterday can pass about 1/6 (3 points).
+# *Checked by:* the shape of the outputs, and that they are probabilities: at least 0, each row summing to 1 within $10^{-4}$ (1 point); after training, an accuracy of at least 0.95 on the held-out weeks and of at least 0.9 on the held-out days right after a missed day, where no model that reads only yesterday can pass about 1/6 (3 points).
 
 # %% nbgrader={"grade": false, "grade_id": "build_workout_rnn", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def build_workout_rnn(window, num_classes):
