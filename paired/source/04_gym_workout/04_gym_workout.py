@@ -464,7 +464,7 @@ def train_workout_model(build, X, y, window=WINDOW, epochs=20, seed=0):
                    f"y of shape {np.shape(y)} failed: {(str(error).splitlines() or ['ValueError'])[0]}")
         try:
             outputs_shape = np.shape(predict(model, X[:2]))
-        except Exception as inner:  # noqa: BLE001 (any error of the student's model)
+        except Exception as inner:
             raise AssertionError(f"{message}. Calling the model on 2 windows of shape {np.shape(X[:2])} fails too: "
                                  f"{type(inner).__name__}: {str(inner)[:300]}") from None
         if outputs_shape != (2, NUM_TOKENS):
@@ -546,7 +546,7 @@ def check_probabilities(window, num_classes, n, seed):
     name = f"the outputs for windows of shape {X.shape}"
     try:
         outputs = predict(model, X)
-    except Exception as error:  # noqa: BLE001 (any error of the student's model)
+    except Exception as error:
         raise AssertionError(f"{name}: the model of build_workout_rnn({window}, {num_classes}) cannot read windows of "
                              f"shape {X.shape}: {type(error).__name__}: {str(error)[:300]}. It must take windows of "
                              f"shape (N, window, num_classes), as keras.Input(shape=(window, num_classes)) does") from None
