@@ -259,12 +259,12 @@ print("rnn_forward reproduces keras.layers.SimpleRNN")
 # %% [markdown] nbgrader={"grade": false, "grade_id": "ex3_prompt", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## Exercise 3: a stable softmax (3 points)
 #
-# The output layer turns each hidden state into scores $y_t = h_t W_{hy} + b_y$, one per class, and the softmax turns scores into probabilities:
+# The output layer turns each hidden state into scores $y_t = h_t W_{hy} + b_y$, one per class, and the softmax turns each row $y$ of scores into probabilities:
 #
-# $$\mathrm{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}.$$
+# $$\mathrm{softmax}(y)_i = \frac{e^{y_i}}{\sum_j e^{y_j}}.$$
 #
-# Write `softmax(z)` for an array `z` of any shape (for example `(N, V)` or `(N, T, V)`), normalising over the **last** axis; the result has the shape of `z`.
-# Computed as written, $e^{1000}$ overflows to `inf`. Since $\mathrm{softmax}(z) = \mathrm{softmax}(z - m)$ for any constant $m$ in each row, subtract each row's maximum first.
+# Write `softmax(z)` for an array `z` of scores of any shape (for example `(N, V)` or `(N, T, V)`), normalising over the **last** axis; the result has the shape of `z`.
+# Computed as written, $e^{1000}$ overflows to `inf`. Since $\mathrm{softmax}(y) = \mathrm{softmax}(y - m)$ for any constant $m$ in each row, subtract each row's maximum first.
 #
 # *Checked by:* values against `keras.ops.softmax` for 2-D and 3-D inputs (to 1e-5) and, in the hidden tests, against the exact float64 result for inputs of 1 to 4 dimensions (to a relative error of 1e-10) (2 points); finite, correct results for scores in the thousands, also with rows on very different scales in the hidden test (1 point).
 
