@@ -16,7 +16,7 @@ COUNT = "def count_rnn_parameters(input_dim, hidden_dim, output_dim):\n    D, H,
 STEP_TESTS = ("test_rnn_step_forward_values",)
 FORWARD_TESTS = ("test_rnn_forward_values",)
 # A wrong step makes rnn_forward's states wrong too: those tests must name Exercise 1, not rnn_forward.
-BLAMES_THE_STEP = "h is wrong because Exercise 1's rnn_step_forward is"
+BLAMES_THE_STEP = "h is exactly what unrolling your rnn_step_forward gives, and Exercise 1's rnn_step_forward is wrong"
 FORWARD_BLAMES_THE_STEP = (("test_rnn_forward_values", BLAMES_THE_STEP),
                            ("test_rnn_forward_reproduces_keras_layer", BLAMES_THE_STEP))
 

@@ -36,7 +36,7 @@ np.set_printoptions(precision=4, suppress=True)
 # with `Wx` $= W_{xh}$ of shape `(D, H)`, `Wh` $= W_{hh}$ of shape `(H, H)` and `b` $= b_h$ of shape `(H,)`.
 # The bias is broadcast over the batch.
 #
-# Write `rnn_step_forward` so that it returns `h_next` of shape `(N, H)` and a `cache`: a tuple of whatever the backward pass will need (in unit 03 you will use `(x, h_prev, Wx, Wh, h_next)`).
+# Write `rnn_step_forward` so that it returns `h_next` of shape `(N, H)` and a `cache`: a tuple of whatever the backward pass will need (in unit 03 you will use `(x, h_prev, Wx, Wh, h_next)`; this unit does not grade the cache).
 #
 # *Checked by:* the shape of `h_next` (1 point), and its values (2 points): against a Keras `SimpleRNNCell` given the same weights (to 1e-5), and, in the hidden tests, against the exact float64 result for fresh sizes (to a relative error of 1e-10).
 
@@ -109,9 +109,9 @@ print("h_next matches Keras")
 # ## Exercise 2: unroll the RNN over a sequence (4 points)
 #
 # Now process a whole sequence `x` of shape `(N, T, D)`, starting from the initial state `h0` of shape `(N, H)`.
-# At each step $t = 0, \dots, T-1$ call your `rnn_step_forward` on `x[:, t, :]` and the previous state, with **the same** `Wx`, `Wh`, `b` every time.
+# At each step $t = 0, \dots, T-1$ compute one step from `x[:, t, :]` and the previous state, with **the same** `Wx`, `Wh`, `b` every time; calling your `rnn_step_forward` is the simplest way.
 # `h[:, t, :]` is the state *after* reading `x[:, t, :]` (the lecture calls it $h_t$; `h0` is the state before the first step, $h_{-1}$ in the lecture), so `h` has shape `(N, T, H)` and does not contain `h0`.
-# Return `(h, cache)`, where `cache` is a list of the step caches in time order.
+# Return `(h, cache)`, where `cache` is a list of the step caches in time order (unit 03 uses it; this unit does not grade it).
 #
 # *Checked by:* the shape of `h` (1 point); its values (2 points), against Keras (to 1e-5) and, in the hidden tests, against the exact float64 result for fresh sizes (to a relative error of 1e-10); and reproducing a `keras.layers.SimpleRNN(return_sequences=True)` layer from the layer's own float32 weights `kernel`, `recurrent_kernel`, `bias` (1 point, to 1e-5).
 # These tests judge `h`; when it is wrong because your `rnn_step_forward` is, they say so.
@@ -198,8 +198,8 @@ def blame_the_step(h, expected, inputs, rtol, atol):
         return
     if follows_the_step and step_is_wrong:
         step_error = np.abs(unrolled - expected).max()
-        raise AssertionError(f"h is wrong because Exercise 1's rnn_step_forward is: your rnn_forward unrolls it "
-                             f"as it should, but the states it computes are off by up to {step_error:.2g}. "
+        raise AssertionError(f"h is exactly what unrolling your rnn_step_forward gives, and Exercise 1's "
+                             f"rnn_step_forward is wrong: the states it computes are off by up to {step_error:.2g}. "
                              f"This test cannot judge rnn_forward until rnn_step_forward is right: fix Exercise 1 "
                              f"first (its tests say what is wrong)") from None
 
