@@ -2,14 +2,15 @@
 # # Unit 01: feedforward versus recurrent
 #
 # Why does a network that reads sentences need memory?
-# This lecture shows what a feedforward network cannot do with a sentence, however large it is, and a small recurrent network that can.
+# This lecture measures what feedforward networks can and cannot do with a sentence, and what a small recurrent network does better.
 #
 # **What you will learn**
 # - why reading needs memory: you understand a word from the words before it;
 # - what a dense layer computes, and why its output for one word ignores the words before it;
-# - why a dense network needs inputs of one fixed size, and how a bag of words gives it one;
+# - why a dense network needs inputs of one fixed size, and two ways to give it one: a bag of words, or a window of concatenated words;
 # - why a bag of words is blind to word order, and the exact accuracy ceiling that follows on a task where order matters;
-# - that a small recurrent network passes that ceiling.
+# - that a window of concatenated words can use word order, but learns it separately at every position, so it fails when the same words move;
+# - that a small recurrent network passes the ceiling and, because it uses the same weights at every step, reads a sentence the same way wherever it sits.
 #
 # **Prerequisites.** NumPy arrays and the matrix product `@`; what a neural-network classifier is (layers, activations, training with a loss).
 # You need no knowledge of recurrent networks: unit 02 explains how they work.
@@ -84,18 +85,20 @@ print("output at 'good' after 'very':", y[1, -1])
 # This is a classifier whose output at time $t$ ignores time $t-1$: whatever came before, "good" gets the same answer.
 # More dense layers on top do not help, since each of them also sees only what the layer below computed from $x_t$.
 #
-# A recurrent layer adds one term: its output at the previous step, the *hidden state* $h_{t-1}$, goes back in through weights $U$ of shape $(H, H)$,
+# A recurrent layer adds one term: its output at the previous step, the *hidden state* $h_{t-1}$, goes back in through recurrent weights $W_{hh}$ of shape $(H, H)$.
+# Its input weights $W_{xh}$, of shape $(D, H)$, and its bias $b_h$ play the part of the dense layer's $W$ and $b$:
 #
-# $$h_t = \tanh(x_t W + h_{t-1} U + b),$$
+# $$h_t = \tanh(x_t W_{xh} + h_{t-1} W_{hh} + b_h),$$
 #
 # so $h_t$ depends on every word read so far.
-# Unit 02 studies this equation; here is the same pair of sentences through it, starting from $h_{-1} = 0$.
+# Unit 02 studies this equation; here is the same pair of sentences through it, with the dense layer's weights as $W_{xh}$ and $b_h$, starting from the state $h_{-1} = 0$.
 
 # %%
-U = rng.normal(size=(H, H))
+W_xh, b_h = W, b                                    # the input weights and bias of the dense layer above
+W_hh = rng.normal(size=(H, H))                      # the recurrent weights
 h = np.zeros((2, H))                                # h_{-1}
 for t in range(5):
-    h = np.tanh(one_hot[:, t] @ W + h @ U + b)      # the state carries the past forward
+    h = np.tanh(one_hot[:, t] @ W_xh + h @ W_hh + b_h)  # the state carries the past forward
 print("state after 'good' after 'not': ", h[0])
 print("state after 'good' after 'very':", h[1])
 
@@ -109,16 +112,17 @@ print("state after 'good' after 'very':", h[1])
 # But its input size $D$ is fixed when the network is built, and sentences have different lengths.
 # Two common ways around that:
 #
-# - **Pad and concatenate.** Pad every sentence to a maximum length $T$ and concatenate its $T$ one-hot vectors into one vector of size $T V$.
-#   Every position then has its own weights: what the network learns about "not good" at positions 3 and 4 it must learn again at positions 5 and 6, and a sentence longer than $T$ does not fit.
 # - **Bag of words.** Count how often each word occurs: a vector of size $V$ whatever the length of the sentence.
-#   It is the classic input of a feedforward text classifier, and the rest of this lecture uses it.
+#   It is the classic input of a feedforward text classifier.
+# - **A window of concatenated words.** Pad every sentence to a window of $L$ positions and concatenate its $L$ one-hot vectors into one vector of size $L V$.
+#   The network sees every word and where it is, but every position has its own weights, and a sentence longer than $L$ does not fit.
 #
-# With the course's vocabulary and sentences of up to `sentences.MAX_LEN` words, the two input sizes are:
+# Sections 5 and 6 measure what the bag of words loses, section 7 what the window gets and what it does not.
+# With the course's vocabulary and a window of `sentences.MAX_LEN` words, the two input sizes are:
 
 # %%
-print("pad and concatenate:", sentences.MAX_LEN * V, "inputs")
-print("bag of words:       ", V, "inputs, for a sentence of any length")
+print("window of concatenated words:", sentences.MAX_LEN * V, "inputs")
+print("bag of words:                ", V, "inputs, for a sentence of any length")
 
 # %% [markdown]
 # ## 4. The sentences of this course
@@ -210,12 +214,12 @@ print(f"ceiling {ceiling:.3f}; twins: {twin_mask.mean():.0%} of the test sentenc
 # %% [markdown]
 # ## 6. A feedforward classifier on the bag of words
 #
-# The model reads a bag of $V$ counts, has a hidden layer of 32 ReLU units, and outputs the probability that the sentence is positive.
+# The model reads a bag of $V$ counts (`inputs=V`), has a hidden layer of 32 ReLU units, and outputs the probability that the sentence is positive.
 # It is trained with the binary cross-entropy loss for 10 epochs, a few seconds.
 
 # %%
-def feedforward(hidden_layers=(32,)):
-    model = keras.Sequential([keras.Input(shape=(V,))]
+def feedforward(hidden_layers=(32,), inputs=V):
+    model = keras.Sequential([keras.Input(shape=(inputs,))]
                              + [keras.layers.Dense(units, activation="relu") for units in hidden_layers]
                              + [keras.layers.Dense(1, activation="sigmoid")])
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="binary_crossentropy",
@@ -258,23 +262,77 @@ big_scores = report("feedforward, 3 x 256 units", np.asarray(big(bags_test)))
 # No: the order was thrown away before the network saw the sentence, and no number of units brings it back.
 
 # %% [markdown]
-# ## 7. A small recurrent classifier
+# ## 7. A window of concatenated words can use order
 #
-# A recurrent model reads the word ids in order, one at a time, and carries a hidden state from each word to the next.
+# So no network that reads the bag of words can pass 0.75.
+# That is a limit of the bag, not of feedforward networks: give the same network the window of section 3, the one-hot vectors of the $L = 10$ positions of `x_train` concatenated into one vector of $L V$ numbers.
+
+# %%
+L = sentences.MAX_LEN
+
+
+def window_of(token_ids):
+    return np.eye(V)[token_ids].reshape(len(token_ids), L * V)  # (N, L, V) one-hot, then concatenated
+
+
+keras.utils.set_random_seed(0)
+window = feedforward(inputs=L * V)
+window.fit(window_of(x_train), y_train, epochs=10, batch_size=32, verbose=0)
+window_scores = report("feedforward on the window", np.asarray(window(window_of(x_test))))
+
+# %% [markdown]
+# It gets the twins right too: its input says which word sits at which position, so "not" before "bad" and "not" before "good" are different inputs.
+# A feedforward network *can* use word order, when its input keeps it.
+#
+# The catch is in how it keeps it: each of its $L V$ inputs is one word at one position, with weights of its own.
+# Every training sentence ends at the last position of the window (the padding is on the left), so what the network learned about "not bad" it learned at the positions where those words were.
+# Here are the test sentences of at most 7 words, moved 1, 2 or 3 positions to the left, with the padding after them: the same words, in the same order.
+
+# %%
+def moved(token_ids, k):
+    """The sentences moved k positions to the left in the window, with k padding ids after them."""
+    return np.concatenate([token_ids[:, k:], np.zeros((len(token_ids), k), dtype=token_ids.dtype)], axis=1)
+
+
+fits = np.all(x_test[:, :3] == 0, axis=1)  # at most L - 3 words: room to move by 3
+x_short, y_short = x_test[fits], y_test[fits]
+shifts = [0, 1, 2, 3]
+print(sentences.decode(moved(x_short[:1], 2)), moved(x_short[:1], 2))
+window_moved = [sentences.accuracy(np.asarray(window(window_of(moved(x_short, k)))), y_short) for k in shifts]
+for k, score in zip(shifts, window_moved):
+    print(f"moved by {k}: the window model gets {score:.3f} of {len(y_short)} sentences right")
+
+# %% [markdown]
+# Moved by even one position, the window model falls from 1.000 to about the bag's ceiling, or below it.
+# (We trained it with ten seeds: each time it got every unmoved sentence right, and between 0.5 and 0.8 of them moved by 1, 2 or 3 positions.)
+# Nothing it learned at one position carries over to another: to read "not bad" anywhere, it must see "not bad" everywhere in training.
+# And a sentence longer than $L$ words has no place in its input at all.
+
+# %% [markdown]
+# ## 8. A small recurrent classifier
+#
+# A recurrent model reads the word ids in order, one at a time, and carries a hidden state from each word to the next, with the same weights at every step.
+# Here it is layer by layer, with Keras's functional API; the shapes show what each layer makes of a batch of $N$ sentences of $T$ words.
+#
 # - `Embedding(V, 16, mask_zero=True)` turns each word id into a learned vector of 16 numbers; `mask_zero=True` tells the next layer to skip the padding (id 0).
-# - `SimpleRNN(32)` computes $h_t = \tanh(x_t W_{xh} + h_{t-1} W_{hh} + b_h)$ at every step and returns the last state, of shape $(N, 32)$.
+# - `SimpleRNN(32)` computes $h_t = \tanh(x_t W_{xh} + h_{t-1} W_{hh} + b_h)$ at every step and returns the last state.
 # - `Dense(1, activation="sigmoid")` turns that state into a probability.
-#
-# The input shape `(None,)` lets the sentences have any length.
 
 # %%
 keras.utils.set_random_seed(0)
-rnn = keras.Sequential([
-    keras.Input(shape=(None,), dtype="int32"),
-    keras.layers.Embedding(V, 16, mask_zero=True),
-    keras.layers.SimpleRNN(32),
-    keras.layers.Dense(1, activation="sigmoid"),
-])
+word_ids = keras.Input(shape=(None,), dtype="int32")  # (N, T) for any T: the None
+vectors = keras.layers.Embedding(V, 16, mask_zero=True)(word_ids)
+last_state = keras.layers.SimpleRNN(32)(vectors)
+probability = keras.layers.Dense(1, activation="sigmoid")(last_state)
+for name, tensor in [("word ids", word_ids), ("Embedding", vectors), ("SimpleRNN", last_state), ("Dense", probability)]:
+    print(f"{name:10s} {tuple(tensor.shape)}")
+
+# %% [markdown]
+# `None` marks a size that is known only when data comes in: $N$, and here $T$ too.
+# The model goes from the input to the probability; it is compiled and trained like the feedforward ones.
+
+# %%
+rnn = keras.Model(word_ids, probability)
 rnn.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="binary_crossentropy", metrics=["accuracy"])
 rnn.fit(x_train, y_train, epochs=10, batch_size=32, verbose=0)
 print(rnn.count_params(), "parameters")
@@ -282,28 +340,44 @@ rnn_scores = report("recurrent", np.asarray(rnn(x_test)))
 
 # %% [markdown]
 # With about 2 000 parameters it gets the twins right as well.
-# Here are the two models on the twins from section 5:
+# Here are the three models on the twins from section 5:
 
 # %%
 twin_ids = sentences.encode(twins)
-ff_p, rnn_p = np.asarray(ff(bags_of(twin_ids)))[:, 0], np.asarray(rnn(twin_ids))[:, 0]
-for text, label, p_ff, p_rnn in zip(twins, twin_labels, ff_p, rnn_p):
-    print(f"{text:32s} label {label}   P(positive): feedforward {p_ff:.2f}, recurrent {p_rnn:.2f}")
+ff_p = np.asarray(ff(bags_of(twin_ids)))[:, 0]
+window_p, rnn_p = np.asarray(window(window_of(twin_ids)))[:, 0], np.asarray(rnn(twin_ids))[:, 0]
+print(f"{'':32s}           P(positive): bag  window  recurrent")
+for text, label, p_ff, p_window, p_rnn in zip(twins, twin_labels, ff_p, window_p, rnn_p):
+    print(f"{text:32s} label {label}                {p_ff:.2f}    {p_window:.2f}       {p_rnn:.2f}")
 
 # %% [markdown]
-# The feedforward model gives both twins of a pair the same probability, so it gets one of them wrong.
-# The recurrent one tells them apart: its state records not only which words it has read but in which order, so "not" before "good" leaves another state than "not" before "bad".
-
-# %% [markdown]
-# ## 8. The comparison
-#
-# The figure shows each model's accuracy on all the test sentences and on the twins alone.
-# The dashed lines are the ceilings of any model that reads the bag of words: 0.75 overall, 0.5 on the twins.
+# The bag-of-words model gives both twins of a pair the same probability, so it gets one of them wrong.
+# The window model and the recurrent one tell them apart.
+# Now move the sentences in the window, as in section 7:
 
 # %%
-names = ["feedforward\n32 units", "feedforward\n3 x 256 units", "recurrent\nSimpleRNN(32)"]
-scores = np.array([ff_scores, big_scores, rnn_scores])  # (models, [overall, twins])
-fig, ax = plt.subplots(figsize=(9, 3.6))
+rnn_moved = [sentences.accuracy(np.asarray(rnn(moved(x_short, k))), y_short) for k in shifts]
+for k, w_score, r_score in zip(shifts, window_moved, rnn_moved):
+    print(f"moved by {k}: window model {w_score:.3f}, recurrent {r_score:.3f}")
+change = np.abs(np.asarray(rnn(moved(x_short, 3))) - np.asarray(rnn(x_short))).max()
+print(f"largest change of the recurrent model's probabilities, moved by 3: {change:.1e}")
+
+# %% [markdown]
+# The recurrent model does not change its answers at all.
+# It applies the same weights $W_{xh}$, $W_{hh}$, $b_h$ at every step and skips the padding, so the same words in the same order lead to the same last state, whatever position they start at.
+# What it learned about "not" at one step, it uses at every step; and as its input shape `(None,)` says, it reads sentences of any length.
+# This sharing of weights across time steps is the subject of unit 02.
+
+# %% [markdown]
+# ## 9. The comparison
+#
+# On the left, each model's accuracy on all the test sentences and on the twins alone; the dashed lines are the ceilings of any model that reads the bag of words: 0.75 overall, 0.5 on the twins.
+# On the right, the window model and the recurrent model on the short test sentences, moved in the window.
+
+# %%
+names = ["bag of words\n32 units", "bag of words\n3 x 256 units", "window\n32 units", "recurrent\nSimpleRNN(32)"]
+scores = np.array([ff_scores, big_scores, window_scores, rnn_scores])  # (models, [overall, twins])
+fig, (ax, ax_moved) = plt.subplots(1, 2, figsize=(12, 3.8), gridspec_kw={"width_ratios": [2, 1]})
 positions = np.arange(len(names))
 for column, (label, limit) in enumerate([("all test sentences", ceiling), ("twins only", 0.5)]):
     offset = (column - 0.5) * 0.38
@@ -312,8 +386,15 @@ for column, (label, limit) in enumerate([("all test sentences", ceiling), ("twin
     ax.axhline(limit, linestyle="dashed", color=bars.patches[0].get_facecolor(), zorder=0,
                label=f"bag-of-words ceiling, {label}")
 ax.set_xticks(positions, names)
-ax.set(ylabel="accuracy", ylim=(0, 1.12), title="Only the recurrent model passes the bag-of-words ceiling")
+ax.set(ylabel="accuracy", ylim=(0, 1.32), title="Models that keep the order pass the bag's ceiling")
 ax.legend(loc="upper left", ncol=2, fontsize="small")
+ax_moved.plot(shifts, window_moved, "o-", label="window")
+ax_moved.plot(shifts, rnn_moved, "s--", label="recurrent")
+ax_moved.axhline(sentences.bag_ceiling(x_short, y_short), linestyle="dotted", color="grey", label="bag-of-words ceiling")
+ax_moved.set(xlabel="positions moved", ylabel="accuracy", ylim=(0, 1.32), xticks=shifts,
+             title="The same sentences, moved in the window")
+ax_moved.legend(loc="upper right", fontsize="small")
+fig.tight_layout()
 plt.show()
 
 # %% [markdown]
@@ -321,11 +402,12 @@ plt.show()
 #
 # - Reading needs memory: the meaning of a word depends on the words before it.
 # - A dense layer computes $y = f(xW + b)$; applied word by word, its output at step $t$ depends on $x_t$ only, not on $x_{t-1}$.
-# - A dense network needs inputs of one fixed size; a bag of words gives one, a count per vocabulary word, whatever the length of the sentence.
+# - A dense network needs inputs of one fixed size: a bag of words (a count per vocabulary word) or a window of $L$ concatenated words.
 # - A bag of words is blind to order: twins such as "good and not bad" and "not good and bad" get the same input, so any model of the bag, of any size, gets one of each pair wrong, which caps its accuracy on our sentences at exactly 0.75.
-# - A small recurrent model reads the words in order, carries a hidden state, and passes the ceiling.
+# - A window of concatenated words keeps the order, and a dense network on it gets the twins right; but each position has its own weights, so what it learns at one position does not carry over to another: moved by one position, the same sentences get between 0.5 and 0.8 right instead of 1.0, and a sentence longer than the window does not fit.
+# - A small recurrent model reads the words in order with the same weights at every step: it passes the ceiling, reads a sentence the same way wherever it starts, and takes sentences of any length.
 #
-# In the assignment you write the dense layer and the bag of words in NumPy, and build both classifiers in Keras.
+# In the assignment you write the dense layer and the bag of words in NumPy, and build the bag-of-words and recurrent classifiers in Keras.
 #
 # **Next, unit 02: the hidden-state equation.**
 # What does `SimpleRNN` compute at each step, what are its weights, and why does the same set of weights serve every step?

@@ -363,9 +363,9 @@ for T_c in (5, 500):
 # ## 7. The output layer and softmax
 #
 # The output layer gives $V$ scores per step, $y_t = h_t W_{hy} + b_y$.
-# To read them as probabilities of $V$ classes, the softmax is applied to each row $z$ of scores (the last axis):
+# To read them as probabilities of $V$ classes, the softmax is applied to each row $y$ of scores (the last axis):
 #
-# $$\mathrm{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}.$$
+# $$\mathrm{softmax}(y)_i = \frac{e^{y_i}}{\sum_j e^{y_j}}.$$
 #
 # Every entry is positive and every row sums to 1.
 
@@ -387,12 +387,12 @@ with np.errstate(over="ignore", invalid="ignore"):  # we want to see the result,
     print(np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True))
 
 # %% [markdown]
-# The fix rests on one identity: for any constant $c$,
+# The fix rests on one identity: for any constant $m$,
 #
-# $$\frac{e^{z_i - c}}{\sum_j e^{z_j - c}} = \frac{e^{-c}\, e^{z_i}}{e^{-c} \sum_j e^{z_j}} = \frac{e^{z_i}}{\sum_j e^{z_j}},$$
+# $$\frac{e^{y_i - m}}{\sum_j e^{y_j - m}} = \frac{e^{-m}\, e^{y_i}}{e^{-m} \sum_j e^{y_j}} = \frac{e^{y_i}}{\sum_j e^{y_j}},$$
 #
-# so $\mathrm{softmax}(z) = \mathrm{softmax}(z - c)$ because the factor $e^{-c}$ cancels.
-# Take $c$ to be each row's maximum: the largest exponential is then $e^0 = 1$, nothing overflows, and the denominator is at least 1.
+# so $\mathrm{softmax}(y) = \mathrm{softmax}(y - m)$ because the factor $e^{-m}$ cancels.
+# Take $m$ to be each row's maximum: the largest exponential is then $e^0 = 1$, nothing overflows, and the denominator is at least 1.
 
 # %%
 shifted = z - z.max(axis=-1, keepdims=True)   # each row minus its own maximum
