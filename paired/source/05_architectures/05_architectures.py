@@ -322,6 +322,8 @@ x_reviews
 #
 # and compile it with `optimizer=keras.optimizers.Adam(learning_rate=0.01)`, `loss="sparse_categorical_crossentropy"` (integer labels, probabilities out) and `metrics=["accuracy"]`.
 #
+# The tests judge what your model does (the shapes and values of its outputs, what it learns), not which layers it is made of: the recipe above is one that reaches the accuracy below within the tests' training budget.
+#
 # *Checked by:* the shape of the outputs, probabilities summing to 1 over the classes, for reviews of several lengths, longer ones included, and for other vocabularies and numbers of classes (1 point); after training for 2 epochs on 2000 reviews, an accuracy of at least 0.95 on 1000 fresh reviews, well above the bag-of-words ceiling of about 0.83, and on other fresh reviews at least 0.95 overall, 0.9 on the twins and 0.85 on the mixed reviews (2 points).
 
 # %% nbgrader={"grade": false, "grade_id": "build_review_classifier", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -420,6 +422,7 @@ print(x_tagged, y_tagged, sep="\n")
 # - `keras.layers.Dense(num_tags, activation="softmax")` then acts on every step's state with the same weights, giving `(N, T, num_tags)`.
 #
 # Compile it as in Exercise 2.
+# As there, the tests judge what the model does, not its layers.
 # Exercise 5 reuses this function as a next-note model.
 #
 # *Checked by:* the shape of the outputs, probabilities summing to 1 over the tags at every position, for sentences of several lengths and for other vocabularies and numbers of tags (1 point); after training for 2 epochs on 1500 sentences, at least 97% of the words of 1000 fresh sentences tagged right, more than any tagger that looks at each word alone can reach, and on other fresh sentences at least 97% of all words and 90% of the words that name a person or a place (2 points).
@@ -500,19 +503,20 @@ print("the tagger learned to tag every word from the words before it")
 #
 # A model that generates gives, at each step, a probability distribution $p$ over the $V$ tokens it can emit next.
 # Picking the most probable token every time (greedy) is repetitive; sampling from $p$ gives variety.
-# The *temperature* $\tau > 0$ controls how much: it reshapes $p$ into
+# The *temperature* $\theta > 0$ controls how much: it reshapes $p$ into
 #
-# $$p^{(\tau)}_i = \frac{\exp(\log p_i / \tau)}{\sum_j \exp(\log p_j / \tau)} = \frac{p_i^{1/\tau}}{\sum_j p_j^{1/\tau}},$$
+# $$p^{(\theta)}_i = \frac{\exp(\log p_i / \theta)}{\sum_j \exp(\log p_j / \theta)} = \frac{p_i^{1/\theta}}{\sum_j p_j^{1/\theta}},$$
 #
-# which is $p$ itself for $\tau = 1$, sharper (closer to the argmax) for $\tau < 1$ and flatter (closer to uniform) for $\tau > 1$.
-# As $\tau \to 0$ it puts all its mass on the most probable token, so $\tau = 0$ means greedy: take the argmax.
+# which is $p$ itself for $\theta = 1$, sharper (closer to the argmax) for $\theta < 1$ and flatter (closer to uniform) for $\theta > 1$.
+# As $\theta \to 0$ it puts all its mass on the most probable token, so $\theta = 0$ means greedy: take the argmax.
 #
 # Write `sample_with_temperature(probs, temperature, rng)`.
-# `probs` has shape `(N, V)`, one distribution per row; return an int array of shape `(N,)` with one token index per row, drawn from that row's $p^{(\tau)}$, or its argmax when `temperature == 0`.
+# `probs` has shape `(N, V)`, one distribution per row; return an int array of shape `(N,)` with one token index per row, drawn from that row's $p^{(\theta)}$, or its argmax when `temperature == 0`.
 # Draw every random number from `rng`, a `np.random.Generator` (for example `rng.random` or `rng.choice(V, p=row)`), so that the same generator state gives the same samples.
-# A token of probability 0 must never be drawn, and the function must not divide by zero or take the log of 0 (NumPy would print a warning): raising $p / \max p$ to the power $1/\tau$ keeps every number between 0 and 1.
+# A token of probability 0 must never be drawn.
+# A tip: NumPy prints a warning when it takes the log of 0; raising $p / \max p$ to the power $1/\theta$ gives the same distribution without a log, and keeps every number between 0 and 1.
 #
-# *Checked by:* the argmax for temperature 0 and for very small temperatures, the shape and type of the result (1 point); over 10 000 draws, frequencies within 0.025 of $p^{(\tau)}$ for $\tau$ = 1, 0.5 and 2, the same draws from the same generator state, and never a token of probability 0 (2 points).
+# *Checked by:* the argmax for temperature 0 and for very small temperatures, the shape and type of the result (1 point); over 10 000 draws, frequencies within 0.025 of $p^{(\theta)}$ for $\theta$ = 1, 0.5 and 2, the same draws from the same generator state, and never a token of probability 0 (2 points).
 
 # %% nbgrader={"grade": false, "grade_id": "sample_with_temperature", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def sample_with_temperature(probs, temperature, rng):
@@ -870,6 +874,8 @@ print("decoder targets:", decoder_targets[0], "the characters then <end>")
 # - the encoder: `keras.layers.Embedding(source_vocab_size, 32, mask_zero=True)`, then `keras.layers.LSTM(64, return_state=True)`, which returns three tensors, `output, h, c`; its state `[h, c]` is the context (an LSTM's state has two parts; unit 06 opens it up);
 # - the decoder: `keras.layers.Embedding(target_vocab_size, 32)` on `decoder_inputs`, then `keras.layers.LSTM(64, return_sequences=True)` called with `initial_state=[h, c]`, then `keras.layers.Dense(target_vocab_size, activation="softmax")`;
 # - `keras.Model([source, decoder_inputs], probabilities)`, compiled as in Exercise 2.
+#
+# As in Exercise 2, the tests judge what the model does, not its layers.
 #
 # *Checked by:* the shape of the outputs for several `T_in` and `T_out`, outputs that depend on the source (the decoder starts from the context), and an output at step `t` that does not depend on the decoder inputs after `t` (1 point); after training for 4 epochs on 6000 dates, the most probable token right at no less than 95% of the target positions of 500 fresh dates, with teacher forcing (2 points).
 
