@@ -40,14 +40,17 @@ def score(results):
 
 @pytest.fixture(scope="session")
 def graded(tmp_path_factory):
-    """graded(unit): the reference solution and the untouched release, graded by ONE nbgrader run per
-    unit and test run, shared by every test and xdist worker. The solution is also the run that
+    """graded(unit): the reference solution, the untouched release and the right variants, graded by ONE
+    nbgrader run per unit and test run, shared by every test and xdist worker. The solution is also the run that
     proves the notebook executes cleanly, so nbgrader's filter of warning lines on stderr is off
     there: a reference solution must not write to stderr at all (nor earn its points despite it)."""
     def grade(unit):
         def compute(folder):
+            variants = {f"variant{i}": solution_variant(unit, {cell: v.source for cell, v in chosen.items()},
+                                                        folder.parent / f"{unit}-variant{i}.ipynb")
+                        for i, chosen in enumerate(variant_submissions(unit))}
             results = grade_submissions(unit, {"solution": assignment_notebook(unit, "source"),
-                                               "release": assignment_notebook(unit, "release")},
+                                               "release": assignment_notebook(unit, "release"), **variants},
                                         keep_dir=folder, extra_config="c.IgnorePattern.enabled = False")
             return {"results": {student: [asdict(r) for r in cells] for student, cells in results.items()},
                     "notebook": str(folder / "autograded" / "solution" / unit / f"{unit}.ipynb")}
@@ -209,30 +212,19 @@ def test_known_mistakes_lose_points(unit_name, groups, tmp_path):
             assert wrong_words == {}, f"'{mistake.name}' failed with messages that do not say {mistake.says!r}"
 
 
-def variant_submissions():
-    """(unit, [{solution cell: variant}, ...]): the i-th submission takes each cell's i-th variant."""
-    runs = []
-    for unit_name, variants in RIGHT_VARIANTS.items():
-        by_cell = {}
-        for variant in variants:
-            by_cell.setdefault(variant.solution_cell, []).append(variant)
-        if by_cell:
-            count = max(map(len, by_cell.values()))
-            runs.append((unit_name, [{cell: options[i] for cell, options in by_cell.items() if i < len(options)}
-                                     for i in range(count)]))
-    return runs
+def variant_submissions(unit):
+    """[{solution cell: variant}, ...] of a unit: the i-th submission takes each cell's i-th right variant."""
+    by_cell = {}
+    for variant in RIGHT_VARIANTS.get(unit, []):
+        by_cell.setdefault(variant.solution_cell, []).append(variant)
+    count = max(map(len, by_cell.values()), default=0)
+    return [{cell: options[i] for cell, options in by_cell.items() if i < len(options)} for i in range(count)]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("unit_name, submissions", variant_submissions(),
-                         ids=lambda value: value if isinstance(value, str) else f"{len(value)}submissions")
-def test_right_variants_earn_full_marks(unit_name, submissions, tmp_path):
+@pytest.mark.parametrize("unit", GRADED_UNITS)
+def test_right_variants_earn_full_marks(unit, graded):
     """Correct code written unlike the reference loses nothing (issue 14: a correct step that multiplied its
-    own dh_next in place lost 3 points)."""
-    paths = {f"variant{i}": solution_variant(unit_name, {cell: v.source for cell, v in chosen.items()},
-                                             tmp_path / f"{i}.ipynb") for i, chosen in enumerate(submissions)}
-    graded = grade_submissions(unit_name, paths)
-    for i, chosen in enumerate(submissions):
-        lost = {r.grade_id: r.message for r in graded[f"variant{i}"]
-                if r.earned is not None and r.earned < r.possible}
+    own dh_next in place lost 3 points). Graded in the same run as the reference solution."""
+    for i, chosen in enumerate(variant_submissions(unit)):
+        lost = {r.grade_id: r.message for r in autograded(graded(unit)[f"variant{i}"]) if r.earned < r.possible}
         assert lost == {}, f"right variants {[v.name for v in chosen.values()]} lost points"
