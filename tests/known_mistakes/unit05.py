@@ -292,7 +292,7 @@ RIGHT_VARIANTS = [
     RightVariant("functional API, LSTM instead of GRU, softmax as a layer of its own", "build_tagger", """def build_tagger(vocab_size, num_tags):
     ids = keras.Input(shape=(None,), dtype="int32")
     states = keras.layers.LSTM(32, return_sequences=True)(keras.layers.Embedding(vocab_size, 16, mask_zero=True)(ids))
-    probabilities = keras.layers.Softmax()(keras.layers.Dense(num_tags)(states))
+    probabilities = keras.layers.Activation("softmax")(keras.layers.Dense(num_tags)(states))
     model = keras.Model(ids, probabilities)
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
     return model
