@@ -106,7 +106,7 @@ print("LSTM: output", tuple(lstm_out.shape), " h", tuple(lstm_h.shape), " c", tu
       " output equal to h:", np.allclose(lstm_out, lstm_h))
 
 # %% [markdown]
-# Reading a sequence in two halves, the second starting from the state the first handed on, gives exactly the states of reading it in one go.
+# Reading a sequence in two halves, the second starting from the state the first handed on, gives the states of reading it in one go (up to rounding in the last digits).
 # This is how a generator can go on one step at a time without reading everything again, and how a decoder starts from what an encoder read.
 
 # %%
@@ -435,7 +435,7 @@ arch_plots.plot_melodies(np.stack([samples[theta][0] for theta in (0, 1, 2)]), a
 plt.show()
 
 # %% [markdown]
-# Carrying the state gives the same scores as reading each whole melody again from its start, which is the simpler way the assignment takes:
+# Carrying the state gives the same scores, up to rounding, as reading each whole melody again from its start, which is the simpler way the assignment takes:
 
 # %%
 melody = samples[1][:3]

@@ -551,7 +551,7 @@ if not np.issubdtype(np.asarray(result).dtype, np.integer):
     raise AssertionError(f"sample_with_temperature must return integer token indices; got dtype {np.asarray(result).dtype}")
 checks.check_close("sample_with_temperature(probs, 0, rng), the argmax of each row", result, [1, 0, 2, 2])
 for tau in (0.01, 0.001):
-    got = np.asarray(sample_with_temperature(probs, tau, np.random.default_rng(1)))
+    got = np.asarray(checks.call(sample_with_temperature, probs, tau, np.random.default_rng(1)))
     if not np.array_equal(got, [1, 0, 2, 2]):
         raise AssertionError(f"sample_with_temperature(probs, {tau}, rng): expected the argmax of each row, [1, 0, 2, 2], "
                              f"got {got.tolist()}. A small temperature sharpens the distribution towards the argmax: "
@@ -561,9 +561,9 @@ rng = np.random.default_rng(5)
 probs = rng.dirichlet(np.ones(7), size=50)
 most_likely = probs.argmax(axis=1)
 checks.check_close("sample_with_temperature of 50 random rows at temperature 0",
-                   sample_with_temperature(probs, 0, rng), most_likely)
+                   checks.call(sample_with_temperature, probs, 0, rng), most_likely)
 checks.check_close("sample_with_temperature of 50 random rows at temperature 1e-4",
-                   sample_with_temperature(probs, 1e-4, rng), most_likely)
+                   checks.call(sample_with_temperature, probs, 1e-4, rng), most_likely)
 ### END HIDDEN TESTS
 print("temperature 0 picks the most probable token")
 
@@ -596,7 +596,7 @@ def check_frequencies(tau, seed):
 
 for tau, seed in [(1.0, 0), (0.5, 1), (2.0, 2)]:
     draws = check_frequencies(tau, seed)
-again = np.asarray(sample_with_temperature(probs, 2.0, np.random.default_rng(2)))
+again = np.asarray(checks.call(sample_with_temperature, probs, 2.0, np.random.default_rng(2)))
 if not np.array_equal(again, draws):
     raise AssertionError("two calls with generators in the same state gave different draws: take every random "
                          "number from rng (rng.random, rng.choice), not from np.random")
@@ -606,7 +606,7 @@ for tau, seed in [(0.25, 10), (4.0, 11)]:
 # Rows with different distributions: each row is drawn from its own.
 rng = np.random.default_rng(12)
 rows = np.array([[0.9, 0.1, 0.0], [0.0, 0.2, 0.8]])
-draws = np.asarray(sample_with_temperature(np.repeat(rows, 5000, axis=0), 1.0, rng)).reshape(2, 5000)
+draws = np.asarray(checks.call(sample_with_temperature, np.repeat(rows, 5000, axis=0), 1.0, rng)).reshape(2, 5000)
 for i, row in enumerate(rows):
     checks.check_close(f"the distribution of the draws of row {i}", np.bincount(draws[i], minlength=3) / 5000, row,
                        rtol=0, atol=0.03)
