@@ -31,6 +31,16 @@ the moth sat on the cloth.
 the frog sat on the log, and the dog sat on the frog.
 """
 
+HELD_OUT_TEXT = """the pig sat in the wig.
+the rat sat on the mat.
+the cow sat on the plow.
+the hog sat on the log.
+the lark sat in the park.
+"""
+"""Lines in the same pattern that the model never trains on, most with animals it never saw: its loss
+here tells what it learned in general (the frame "the ... sat on the ...") from what it memorised
+(which animal goes with which rhyme). Written with the characters of TEXT only."""
+
 
 def vocabulary(text=TEXT):
     """The distinct characters of `text`, sorted: character i is encoded as the integer i."""

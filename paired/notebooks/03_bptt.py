@@ -130,7 +130,7 @@ for t in reversed(range(T - 1)):
 # %% [markdown]
 # ## 2. One step backward
 #
-# Write one step as $z = x W_{xh} + h_{prev} W_{hh} + b$ and $h_{next} = \tanh(z)$.
+# Write one step as $z = x W_{xh} + h_{prev} W_{hh} + b_h$ and $h_{next} = \tanh(z)$.
 # The backward pass receives $dh_{next} = \partial L / \partial h_{next}$, shape $(N, H)$, and returns the gradient of every input of the step.
 #
 # **Through the tanh.** Each entry of $h_{next}$ depends only on the same entry of $z$, and $\tanh'(z) = 1 - \tanh(z)^2$, so
@@ -143,7 +143,7 @@ for t in reversed(range(T - 1)):
 #
 # $$dW_{xh} = x^\top dz, \quad dx = dz\, W_{xh}^\top, \qquad dW_{hh} = h_{prev}^\top dz, \quad dh_{prev} = dz\, W_{hh}^\top.$$
 #
-# **Through the bias.** $b$ is added to every row of the batch, so its gradient sums $dz$ over the rows: $db = \sum_n dz_n$.
+# **Through the bias.** $b_h$ is added to every row of the batch, so its gradient sums $dz$ over the rows: $db = \sum_n dz_n$.
 #
 # Every gradient has the shape of what it is the gradient of, and there is only one way to multiply the pieces to get that shape: $x^\top dz$ is $(D, N)(N, H) = (D, H)$, the shape of $W_{xh}$.
 #
@@ -180,7 +180,7 @@ print("diagonal minus (1 - h**2):     ", np.abs(np.diag(jacobian) - (1 - h_row.n
 
 
 # %% [markdown]
-# **Over the batch:** every example uses the same $W_{xh}$, $W_{hh}$ and $b$, so the batch's gradients are the sums of each example's gradients.
+# **Over the batch:** every example uses the same $W_{xh}$, $W_{hh}$ and $b_h$, so the batch's gradients are the sums of each example's gradients.
 # Compute them for the whole batch, then for one example at a time:
 
 # %%

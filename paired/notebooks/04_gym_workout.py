@@ -90,10 +90,15 @@ WINDOW = 7
 
 
 def make_pairs(tokens, window=WINDOW):
-    # One pair per day t >= window with a workout; returns X (P, window, 7), y (P,) and the days t.
-    days = np.array([t for t in range(window, len(tokens)) if tokens[t] != gym.MISSED])
-    windows = np.stack([tokens[t - window:t] for t in days])   # (P, window): days t-window .. t-1
-    return np.eye(gym.NUM_TOKENS)[windows], tokens[days], days  # row i of the identity is token i's one-hot
+    # Keras cuts the one-hot log into every run of `window` consecutive days, each paired with the token of
+    # the day after it; the pairs whose target is a missed day are then dropped. Returns X, y and the days t.
+    one_hot_days = keras.ops.one_hot(tokens[:-1], gym.NUM_TOKENS)
+    runs = keras.utils.timeseries_dataset_from_array(one_hot_days, tokens[window:], sequence_length=window,
+                                                     batch_size=len(tokens))
+    X, y = (np.asarray(a) for a in next(iter(runs)))
+    days = np.arange(window, len(tokens))
+    keep = y != gym.MISSED
+    return X[keep], y[keep], days[keep]
 
 
 # %% [markdown]

@@ -7,9 +7,9 @@
 #
 # **What you will learn**
 # - why the gradient that reaches step $k$ from step $T-1$ is a product of $T-1-k$ Jacobians, one per step;
-# - that for a linear RNN whose recurrent matrix is $\rho$ times an orthogonal matrix its norm is exactly $\rho^{T-1-k}$, and that tanh only makes it smaller;
+# - when its norm is exactly $\rho^{T-1-k}$, with $\rho$ the spectral radius of the recurrent matrix (the largest absolute value of its eigenvalues): for a linear RNN whose recurrent matrix is normal, such as $\rho$ times an orthogonal matrix; and how far from it a non-normal matrix can be;
 # - the condition of Pascanu, Mikolov and Bengio (2013): when the gradient must vanish, and when it can explode;
-# - how exploding gradients wreck training, and how clipping by global norm rescues it, with a threshold chosen from the gradient norms you observe;
+# - how exploding gradients wreck training, and how clipping by global norm rescues it, with a threshold $\tau$ chosen from the gradient norms you observe;
 # - where each remedy named in the literature fits: clipping, truncated BPTT, identity initialisation with ReLU, input reversal, the LSTM and the GRU;
 # - why the LSTM's cell state carries the gradient, and how much that matters on the adding problem.
 #
@@ -51,7 +51,8 @@ np.set_printoptions(precision=4, suppress=True)
 #
 # a product of $T-1-k$ matrices, the latest step on the left (for $k = T-1$ it is the identity).
 # It is the same product as in unit 03: one backward step there was $dh_{t-1} = (dh_t \odot (1 - h_t^2))\, W_{hh}^\top = dh_t\, J_t$.
-# A loss $L$ computed from the last state sends back $\partial L / \partial h_k = (\partial L / \partial h_{T-1})\, \partial h_{T-1} / \partial h_k$, so the spectral norm $\lVert \partial h_{T-1} / \partial h_k \rVert_2$, the largest factor by which the product can stretch a vector, bounds how much gradient reaches step $k$.
+# A loss $\mathcal{L}$ computed from the last state sends back $\partial \mathcal{L} / \partial h_k = (\partial \mathcal{L} / \partial h_{T-1})\, \partial h_{T-1} / \partial h_k$, so the spectral norm $\lVert \partial h_{T-1} / \partial h_k \rVert_2$ bounds how much gradient reaches step $k$.
+# The **spectral norm** $\lVert A \rVert_2$ of a matrix is its largest singular value $\sigma_{max}(A)$: the largest factor by which $A$ can stretch a vector, $\lVert A \rVert_2 = \max_{v \ne 0} \lVert A v \rVert / \lVert v \rVert$.
 #
 # The cause of vanishing and exploding gradients in an RNN is this repeated multiplication by the Jacobians of the time steps, all built from the same $W_{hh}$.
 # The network need not be deep in layers: one recurrent layer run for 100 steps multiplies 100 Jacobians.
@@ -85,14 +86,18 @@ def spectral_norms(jac):
 
 
 # %% [markdown]
-# ## 2. A linear RNN: exactly $\rho^{T-1-k}$
+# ## 2. A linear RNN: exactly $\rho^{T-1-k}$, when $W_{hh}$ is normal
 #
-# Take a linear RNN, $h_t = x_t W_{xh} + h_{t-1} W_{hh}$, whose recurrent matrix is $W_{hh} = \rho Q$ with $Q$ orthogonal ($Q^\top Q = I$, all singular values 1).
+# The **spectral radius** $\rho(A)$ of a square matrix is the largest absolute value of its eigenvalues.
+# It is never larger than the spectral norm, $\rho(A) \le \lVert A \rVert_2$, and the two are equal when $A$ is **normal**, $A A^\top = A^\top A$ (symmetric and orthogonal matrices and their multiples are normal).
+#
+# Take a linear RNN, $h_t = x_t W_{xh} + h_{t-1} W_{hh}$, whose recurrent matrix is $W_{hh} = \rho Q$ with $Q$ orthogonal ($Q^\top Q = I$, all singular values 1, all eigenvalues of absolute value 1), so that $\rho$ is its spectral radius.
 # Every Jacobian is $W_{hh}^\top = \rho Q^\top$, the product of $T-1-k$ of them is $\rho^{T-1-k} (Q^\top)^{T-1-k}$, and a product of orthogonal matrices is orthogonal, so
 #
 # $$\left\lVert \frac{\partial h_{T-1}}{\partial h_k} \right\rVert_2 = \rho^{T-1-k}$$
 #
 # exactly: it **vanishes** geometrically for $\rho < 1$ and **explodes** geometrically for $\rho > 1$.
+# The same holds for any normal $W_{hh}$ (its powers are normal too, so $\lVert W_{hh}^n \rVert_2 = \rho(W_{hh}^n) = \rho^n$), but not in general for a non-normal one: section 2b shows how far off it can be.
 # Check it with TensorFlow over 60 steps:
 
 # %%
@@ -112,7 +117,7 @@ for rho in (0.9, 1.0, 1.1):
 # %% [markdown]
 # Float64 rounding, nothing more.
 # Now the same weights with tanh.
-# Each factor $\mathrm{diag}(1 - h_t^2)$ has entries between 0 and 1, so $\lVert J_t \rVert_2 \le \lVert W_{hh} \rVert_2 = \rho$, and the norm of the product is at most $\rho^{T-1-k}$: with tanh it can only be smaller.
+# Each factor $\mathrm{diag}(1 - h_t^2)$ has entries between 0 and 1, so $\lVert J_t \rVert_2 \le \lVert W_{hh} \rVert_2 = \rho$ (this $W_{hh}$ is normal), and the norm of the product is at most $\rho^{T-1-k}$: with tanh it can only be smaller.
 
 # %%
 print("tanh never above rho**(T-1-k):", all(np.all(with_tanh[rho] <= rho ** distance * (1 + 1e-9)) for rho in with_tanh))
@@ -126,11 +131,51 @@ plt.show()
 # With tanh, the gradient vanishes even for $\rho = 1.1$: these inputs push the states towards $\pm 1$, where $1 - h_t^2$ is small.
 # From 59 steps away, less than $10^{-8}$ of the gradient arrives: whatever the loss says about $h_0$ is drowned by what it says about the recent states, and a weight update cannot learn to use an input that far back.
 #
+# ### 2b. A non-normal matrix: far from $\rho^{T-1-k}$
+#
+# The argument above used $Q^\top Q = I$.
+# For a matrix that is not normal, the spectral radius only says how fast the powers shrink (or grow) *in the end*; over tens of steps $\lVert W^n \rVert_2$ can be orders of magnitude larger than $\rho^n$ (transient growth).
+# The smallest example is a triangular $2 \times 2$ matrix, whose eigenvalues are its diagonal entries:
+#
+# $$W = \begin{pmatrix} 0.5 & 3 \\ 0 & 0.5 \end{pmatrix}, \qquad \rho(W) = 0.5, \qquad W^n = \begin{pmatrix} 0.5^n & 3n \cdot 0.5^{n-1} \\ 0 & 0.5^n \end{pmatrix}.$$
+#
+# The off-diagonal entry grows like $n$ before the $0.5^{n-1}$ wins:
+
+# %%
+W_small = np.array([[0.5, 3.0], [0.0, 0.5]])
+print(f"spectral radius {np.max(np.abs(np.linalg.eigvals(W_small))):.2f}, spectral norm {np.linalg.norm(W_small, 2):.2f}")
+for n in (1, 2, 4, 8, 16, 32):
+    print(f"n = {n:2d}: rho**n = {0.5 ** n:.2e}   ||W**n||_2 = {np.linalg.norm(np.linalg.matrix_power(W_small, n), 2):.2e}")
+
+# %% [markdown]
+# Now a linear RNN with $H = 16$ whose $W_{hh}$ has spectral radius $0.9$, as the dashed $\rho = 0.9$ line above, but is not normal: $W_{hh} = Q (E + 0.5 S) Q^\top$ with $E$ diagonal (the eigenvalues, from 0.9 down to 0.5), $S$ the matrix with ones just above the diagonal and $Q$ the orthogonal matrix of before.
+# Its eigenvalues are those of the triangular matrix $E + 0.5 S$, its diagonal; only its eigenvectors are no longer orthogonal.
+# TensorFlow measures the Jacobian norms as in section 1:
+
+# %%
+W_non_normal = Q @ (np.diag(np.linspace(0.9, 0.5, H)) + 0.5 * np.eye(H, k=1)) @ Q.T
+print(f"spectral radius {np.max(np.abs(np.linalg.eigvals(W_non_normal))):.3f}, spectral norm {np.linalg.norm(W_non_normal, 2):.3f}, "
+      f"W W^T - W^T W has norm {np.linalg.norm(W_non_normal @ W_non_normal.T - W_non_normal.T @ W_non_normal, 2):.2f} (0 if normal)")
+non_normal_norms = spectral_norms(jacobians(lambda x, h: x @ Wx + h @ W_non_normal, h_start, xs))
+print(f"59 steps back: {non_normal_norms[0]:.3g}, while rho**59 = {0.9 ** 59:.3g}")
+gradient_plots.norms_by_distance({"linear RNN, non-normal $W_{hh}$, $\\rho = 0.9$": non_normal_norms,
+                                  "linear RNN, $W_{hh} = 0.9 Q$": linear[0.9]},
+                                 references={"$\\rho^{T-1-k} = 0.9^{T-1-k}$": 0.9 ** distance,
+                                             f"$\\|W_{{hh}}\\|_2^{{T-1-k}} = {np.linalg.norm(W_non_normal, 2):.2f}^{{T-1-k}}$":
+                                                 np.linalg.norm(W_non_normal, 2) ** distance},
+                                 title="Same spectral radius, different norms")
+plt.show()
+
+# %% [markdown]
+# Both matrices have spectral radius 0.9, and for the orthogonal one the gradient from 59 steps back is $0.9^{59} \approx 0.002$; for the non-normal one it is about 2000, six orders of magnitude more, and near its largest.
+# It lies between the two dashed lines: never above $\lVert W_{hh} \rVert_2^{T-1-k}$ (the norm of a product is at most the product of the norms), and only in the long run does it fall like $\rho^{T-1-k}$.
+# A trained recurrent matrix is in general not normal, so its spectral radius alone does not tell whether the gradient vanishes over a few dozen steps; the condition of the next section uses the spectral norm instead.
+#
 # ## 3. When it must vanish, and when it can explode
 #
 # Pascanu, Mikolov and Bengio (2013) turned this into a condition.
 # Write the step as $h_t = \phi(z_t)$ with $z_t = x_t W_{xh} + h_{t-1} W_{hh} + b_h$, and let $\gamma$ bound the derivative: $|\phi'| \le \gamma$, so $\gamma = 1$ for tanh and $\gamma = 1/4$ for the sigmoid.
-# Then $\lVert J_t \rVert_2 \le \gamma\, \sigma_{max}$, with $\sigma_{max}$ the largest singular value of $W_{hh}$, and
+# Then $\lVert J_t \rVert_2 \le \gamma\, \sigma_{max}$, with $\sigma_{max} = \lVert W_{hh} \rVert_2$ the largest singular value of $W_{hh}$ (its spectral norm, not its spectral radius: section 2b), and
 #
 # $$\left\lVert \frac{\partial h_{T-1}}{\partial h_k} \right\rVert_2 \le (\gamma\, \sigma_{max})^{T-1-k}.$$
 #
@@ -164,13 +209,13 @@ plt.show()
 # A ReLU, $\phi(z) = \max(0, z)$, has derivative 1 for the units that are active and 0 for the others, so $J_t = \mathrm{diag}(\text{active}_t)\, W_{hh}^\top$.
 # Le, Jaitly and Hinton (2015) start from $W_{hh} = I$: for the units that stay active, every Jacobian is the identity and the gradient reaches every step undiminished, like the linear RNN with $\rho = 1$.
 # That initialisation sits on a knife's edge.
-# With positive inputs all units stay active, and a gain $g$ in $W_{hh} = g I$ gives exactly $g^{T-1-k}$:
+# With positive inputs all units stay active, and a gain $\alpha$ in $W_{hh} = \alpha I$ gives exactly $\alpha^{T-1-k}$:
 
 # %%
 positive_xs, positive_Wx = np.abs(xs), 0.1 * np.abs(Wx)
 relu_norms = {f"ReLU, $W_{{hh}} = {gain} I$": spectral_norms(jacobians(lambda x, h: tf.nn.relu(x @ positive_Wx + h @ (gain * np.eye(H))), h_start, positive_xs))
               for gain in (0.9, 1.0, 1.1)}
-gradient_plots.norms_by_distance(relu_norms, title="ReLU RNN started from $g I$")
+gradient_plots.norms_by_distance(relu_norms, title="ReLU RNN started from $\\alpha I$")
 plt.show()
 
 # %% [markdown]
@@ -196,9 +241,9 @@ print("global norms of the gradients:", norms)
 # That is an exploding gradient: not a slow drift but a single catastrophic step.
 #
 # **Clipping** bounds the step.
-# There are two ways (`g` is the list of all gradient arrays, $c$ the threshold):
-# - **by value**: replace every entry by $\min(\max(g, -c), c)$ (`tf.clip_by_value`);
-# - **by global norm** (Pascanu et al., 2013): compute $\lVert g \rVert = \sqrt{\sum g^2}$ over **all** the arrays together and multiply every array by $c / \max(\lVert g \rVert, c)$ (`tf.clip_by_global_norm`). Below the threshold nothing changes; above it the update keeps its direction and gets length $c$.
+# There are two ways ($g$ is the list of all gradient arrays, $\tau$ the threshold):
+# - **by value**: replace every entry by $\min(\max(g, -\tau), \tau)$ (`tf.clip_by_value`);
+# - **by global norm** (Pascanu et al., 2013): compute $\lVert g \rVert = \sqrt{\sum g^2}$ over **all** the arrays together and multiply every array by $\tau / \max(\lVert g \rVert, \tau)$ (`tf.clip_by_global_norm`). Below the threshold nothing changes; above it the gradient keeps its direction and gets length $\tau$.
 #
 # Clipping by value changes the direction.
 # Compare the two on the first gradient of this network, with the cosine of the angle between the clipped and the original gradient:
@@ -234,7 +279,29 @@ print(f"with clipping: loss {clipped_losses[0]:.1f} -> {clipped_losses[-50:].mea
 #
 # ### Choosing the threshold
 #
-# The threshold $c$ and the learning rate $\eta$ together bound the step: a clipped update moves the weights by exactly $\eta c$.
+# With plain gradient descent, as here, the threshold $\tau$ and the learning rate $\eta$ together bound the step: the update is $-\eta g$, so a clipped update moves the weights by exactly $\eta \tau$ and no update moves them further.
+# That holds for plain gradient descent only.
+# Momentum adds up earlier updates, so its steps can grow beyond $\eta \tau$; Adam divides every entry by a running estimate of its own size, so its step hardly depends on $\tau$ at all (its very first step moves every weight by about $\eta$).
+# Apply the same clipped gradient three times with each optimizer, learning rate 0.002, and measure how far the weights move:
+
+# %%
+clipped0 = [g.numpy() for g in tf.clip_by_global_norm(grads0, 10.0)[0]]
+print(f"clipped gradient: global norm {np.linalg.norm(flat(clipped0)):.2f}; learning rate times threshold: {0.002 * 10.0:.3f}")
+for name, optimizer in (("SGD", keras.optimizers.SGD(0.002)), ("SGD, momentum 0.9", keras.optimizers.SGD(0.002, momentum=0.9)),
+                        ("Adam", keras.optimizers.Adam(0.002))):
+    variables = [tf.Variable(w) for w in gradient_tasks.relu_rnn(gain=1.1, seed=0)]
+    moves = []
+    for _ in range(3):
+        before = flat([v.numpy() for v in variables])
+        optimizer.apply_gradients(zip([tf.constant(g) for g in clipped0], variables))
+        moves.append(np.linalg.norm(flat([v.numpy() for v in variables]) - before))
+    print(f"{name:18s} moves the weights by " + ", ".join(f"{m:.3f}" for m in moves))
+
+# %% [markdown]
+# Plain gradient descent moves the weights by exactly $\eta \tau = 0.02$ every time.
+# With momentum the clipped gradients add up, and the steps grow past $\eta \tau$.
+# Adam moves them by about $\eta \sqrt{1121} \approx 0.067$ (every one of the 1121 weights by about $\eta$), whatever the threshold: dividing by the running size of each entry cancels the scale that clipping set.
+#
 # Pascanu et al. suggest a threshold of about the average norm over many updates: large enough to leave ordinary updates (nearly) alone, small enough to cut the explosions down to an ordinary size.
 # Read it off the norms of a run that survived, once the first explosive updates are over:
 
@@ -267,20 +334,20 @@ for c in final:
 ax.axhline(1.0, color="grey", linestyle=":", label="predicting 0")
 ax.axvspan(np.percentile(settled, 10), np.percentile(settled, 90), color="tab:green", alpha=0.2,
            label="10th to 90th percentile of the settled norms")
-ax.set(xlabel="clipping threshold $c$", ylabel="loss", title="Loss after 300 updates, by threshold", ylim=(0, 2.3))
+ax.set(xlabel="clipping threshold $\\tau$", ylabel="loss", title="Loss after 300 updates, by threshold", ylim=(0, 2.3))
 ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize="small")
 plt.show()
 
 # %% [markdown]
 # Thresholds from 3 to 30, from somewhat below the typical norm up to it, all train this network.
-# Far below it, every update is cut to a tiny step $\eta c$ and training is slow: after 300 updates the loss at a threshold of 0.1 is still well above theirs.
+# Far below it, every update is cut to a tiny step $\eta \tau$ and training is slow: after 300 updates the loss at a threshold of 0.1 is still well above theirs.
 # Far above it, the first updates pass unclipped and the loss overflows, as without clipping.
 # In practice: log the global norm (`clip_by_global_norm` returns it for free), look at its typical size once training is under way, and set the threshold near it.
 #
 # ## 6. Truncated BPTT
 #
 # Unit 03 introduced truncated BPTT to bound the cost of long sequences: the state is carried from chunk to chunk, but the gradient is stopped at the chunk boundaries.
-# That also bounds the length of every product of Jacobians to the chunk length $k$, and with it how far a gradient can grow.
+# That also bounds the length of every product of Jacobians to the chunk length $m$, and with it how far a gradient can grow.
 # Measure the global norm of the first gradient of the exploding ReLU RNN, truncated at different chunk lengths:
 
 # %%
@@ -304,7 +371,7 @@ for chunk in (5, 10, 25, 50):
 
 # %% [markdown]
 # Shorter chunks, smaller gradients; chunks of 50 are full BPTT.
-# Truncation is a remedy for cost and a partial guard against explosion; it does nothing against vanishing, because it throws away exactly the long-range part of the gradient: a dependency longer than $k$ steps gets no gradient at all.
+# Truncation is a remedy for cost and a partial guard against explosion; it does nothing against vanishing, because it throws away exactly the long-range part of the gradient: a dependency longer than $m$ steps gets no gradient at all.
 # The states themselves still grow by factors up to $1.1^{49}$ (the forward pass is not truncated), so truncation alone would not rescue this network; clipping did.
 #
 # ## 7. Input reversal
@@ -331,7 +398,7 @@ print("reversed:", reversed_, "mean", reversed_.mean())
 # ## 8. The LSTM: an additive path through time
 #
 # Hochreiter and Schmidhuber (1997) designed the LSTM against vanishing gradients.
-# Besides $h$, the cell carries a cell state $c$.
+# Besides $h_t$, the cell carries a cell state $c_t$.
 # With Keras's weights ($W_x$ of shape $(D, 4H)$, $W_h$ of shape $(H, 4H)$, $b$ of shape $(4H,)$, blocks in the order **i, f, c, o**):
 #
 # $$[\,z_i \mid z_f \mid z_c \mid z_o\,] = x_t W_x + h_{t-1} W_h + b,$$
@@ -408,11 +475,12 @@ for label, norms in at_init.items():
 # Cho et al. (2014) proposed a lighter gated cell with no separate cell state.
 # In Keras's convention,
 #
-# $$z_t = \sigma(x_t W_z + h_{t-1} U_z + b_z), \quad r_t = \sigma(x_t W_r + h_{t-1} U_r + b_r), \quad \tilde h_t = \tanh(x_t W_h + r_t \odot (h_{t-1} U_h + b'_h) + b_h),$$
-# $$h_t = z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t .$$
+# $$u_t = \sigma(x_t W_{xu} + h_{t-1} W_{hu} + b_u), \quad r_t = \sigma(x_t W_{xr} + h_{t-1} W_{hr} + b_r), \quad \tilde h_t = \tanh(x_t W_{x\tilde h} + r_t \odot (h_{t-1} W_{h\tilde h} + b'_{\tilde h}) + b_{\tilde h}),$$
+# $$h_t = u_t \odot h_{t-1} + (1 - u_t) \odot \tilde h_t ,$$
 #
-# The new state is a gated mix of the old state and a candidate, so again one path has Jacobian $\mathrm{diag}(z_t)$ (holding the gates fixed): with the update gate $z_t$ near 1, the state, and its gradient, pass through unchanged.
-# Keras starts the GRU with zero biases, $z \approx 0.5$, a short memory; the gate has to learn to open.
+# with $u_t$ the update gate (Keras and Cho et al. call it $z$; this course keeps $z_t$ for the pre-activation) and $r_t$ the reset gate.
+# The new state is a gated mix of the old state and a candidate, so again one path has Jacobian $\mathrm{diag}(u_t)$ (holding the gates fixed): with the update gate $u_t$ near 1, the state, and its gradient, pass through unchanged.
+# Keras starts the GRU with zero biases, $u \approx 0.5$, a short memory; the gate has to learn to open.
 #
 # ## 10. The adding problem
 #
@@ -498,18 +566,18 @@ plt.show()
 # ## Summary
 #
 # - The gradient that reaches step $k$ is multiplied by $\partial h_{T-1}/\partial h_k = J_{T-1} \cdots J_{k+1}$, with $J_t = \mathrm{diag}(\phi'(z_t))\, W_{hh}^\top$: repeated multiplication by the recurrent Jacobians, one per time step.
-# - For a linear RNN with $W_{hh} = \rho Q$ its norm is exactly $\rho^{T-1-k}$; tanh's factors $1 - h_t^2 \le 1$ only make it smaller.
+# - For a linear RNN with a normal $W_{hh}$, such as $\rho Q$, its norm is exactly $\rho^{T-1-k}$, $\rho$ the spectral radius; tanh's factors $1 - h_t^2 \le 1$ only make it smaller. For a non-normal $W_{hh}$ it can be orders of magnitude larger over tens of steps; the norm $\lVert W_{hh} \rVert_2^{T-1-k}$ bounds it.
 # - Pascanu et al. (2013): $\sigma_{max}(W_{hh}) < 1/\gamma$ ($\gamma = 1$ for tanh, $1/4$ for the sigmoid) is sufficient for vanishing; exploding requires $\sigma_{max} > 1/\gamma$.
 #
 # The remedies, each where it fits:
 #
 # | remedy | against | how | seen in |
 # |---|---|---|---|
-# | clipping by global norm | exploding | caps the update at $\eta c$ and keeps its direction; threshold near the typical norm | section 5 |
-# | truncated BPTT | cost of long sequences; limits growth | products of at most $k$ Jacobians, but no gradient beyond $k$ steps | section 6, unit 03 |
+# | clipping by global norm | exploding | caps the gradient's norm at $\tau$ and keeps its direction (with plain gradient descent, the step at $\eta \tau$); threshold near the typical norm | section 5 |
+# | truncated BPTT | cost of long sequences; limits growth | products of at most $m$ Jacobians (chunks of $m$ steps), but no gradient beyond $m$ steps | section 6, unit 03 |
 # | identity initialisation with ReLU | vanishing in a plain RNN | Jacobians start as the identity; needs clipping | section 4 |
 # | input reversal | long distances in encoder-decoders | makes the shortest dependencies short | section 7 |
 # | LSTM | vanishing | additive cell path, Jacobian $\mathrm{diag}(f_t)$; forget gates near 1 | sections 8 and 10 |
-# | GRU | vanishing | gated mix with the old state, Jacobian $\mathrm{diag}(z_t)$ | sections 9 and 10 |
+# | GRU | vanishing | gated mix with the old state, Jacobian $\mathrm{diag}(u_t)$ | sections 9 and 10 |
 #
 # In the assignment you compute the Jacobian norms, write both kinds of clipping and rescue the exploding network with yours, and write the LSTM step that, with the weights Keras trains, solves the adding problem.

@@ -1,5 +1,5 @@
 """Known-wrong implementations of unit 03's graded functions (backpropagation through time)."""
-from known_mistakes.mistake import Mistake
+from known_mistakes.mistake import Mistake, RightVariant
 
 NUMERICAL = """def numerical_gradient(f, x, eps=1e-5):
     grad = np.zeros(x.shape)
@@ -119,13 +119,20 @@ MISTAKES = [
     Mistake("x not restored", "numerical_gradient",
             NUMERICAL.format(indices="np.ndindex(x.shape)",
                              body="x[i] = old + eps; up = f(x); x[i] = old - eps; down = f(x); grad[i] = (up - down) / (2 * eps)"),
-            ("test_numerical_gradient_restores_x",)),
+            ("test_numerical_gradient_restores_x",), says="changed its argument x in place"),
     Mistake("perturbs whole rows x[i] instead of single entries", "numerical_gradient",
             NUMERICAL.format(indices="range(x.shape[0])", body=CENTRED), NUMERICAL_TESTS),
+    # Issue 14: it read "expected 2.73352, got 2.73352"; the test now tries another eps and names the mistake.
     Mistake("eps argument ignored", "numerical_gradient",
-            NUMERICAL.format(indices="np.ndindex(x.shape)", body=CENTRED.replace("eps", "1e-5")), NUMERICAL_TESTS),
+            NUMERICAL.format(indices="np.ndindex(x.shape)", body=CENTRED.replace("eps", "1e-5")), NUMERICAL_TESTS,
+            says="not for the eps = 0.01 passed to numerical_gradient"),
     # rnn_step_backward
-    Mistake("tanh derivative (1 - h^2) missing", "rnn_step_backward", step(dz="dh_next"), STEP_TESTS),
+    Mistake("tanh derivative (1 - h^2) missing", "rnn_step_backward", step(dz="dh_next"), STEP_TESTS,
+            says="the tanh derivative is missing"),
+    # Issue 14: an unpacking error was told to "check which matrix needs a transpose".
+    Mistake("cache unpacked into four names", "rnn_step_backward",
+            step().replace("x, h_prev, Wx, Wh, h_next = cache", "x, h_prev, Wx, Wh = cache; h_next = np.tanh(x @ Wx + h_prev @ Wh)"),
+            ("test_rnn_step_backward_shapes",) + STEP_TESTS, says="A step's cache holds 5 arrays"),
     Mistake("tanh derivative taken at h_prev", "rnn_step_backward", step(dz="dh_next * (1 - h_prev ** 2)"), STEP_TESTS),
     Mistake("Wh not transposed in dh_prev", "rnn_step_backward", step(dh_prev="dz @ Wh"), STEP_TESTS),
     Mistake("dWh transposed", "rnn_step_backward", step(dWh="dz.T @ h_prev"), STEP_TESTS),
@@ -158,11 +165,13 @@ MISTAKES = [
             ("test_softmax_cross_entropy_loss", "test_softmax_cross_entropy_gradient")),
     Mistake("not stable: no maximum subtracted", "softmax_cross_entropy",
             cross_entropy(log_probs="log_probs = np.log(np.exp(scores) / np.exp(scores).sum(axis=-1, keepdims=True))"),
-            ("test_softmax_cross_entropy_stable",)),
+            ("test_softmax_cross_entropy_stable",), says="log(0) is -inf"),
+    # Issue 14: the rule "do not take the log of 0" is graded by a score of -800 that nothing overflows on.
     Mistake("log of an underflowing softmax", "softmax_cross_entropy",
             cross_entropy(log_probs="e = np.exp(scores - scores.max(axis=-1, keepdims=True)); "
                                     "log_probs = np.log(e / e.sum(axis=-1, keepdims=True))"),
-            ("test_softmax_cross_entropy_stable",)),
+            ("test_softmax_cross_entropy_stable",), says=(("test_softmax_cross_entropy_stable",
+                                                           "probability about e^-800: 1 entries are NaN or infinite"),)),
     # truncated_bptt_gradients
     Mistake("gradient not cut (full BPTT)", "truncated_bptt_gradients",
             "def truncated_bptt_gradients(x, h0, Wx, Wh, b, dh, chunk):\n"
@@ -188,4 +197,105 @@ MISTAKES = [
     Mistake("h_last is the first state", "model_loss_and_gradients", model(h_last="h[:, 0]"), MODEL_TESTS),
     Mistake("Wy not transposed in dh", "model_loss_and_gradients", model(dh='dscores @ params["Wy"]'),
             MODEL_TESTS + ("test_training_loss_falls",)),
+]
+
+
+# Correct code written unlike the reference: every one must earn full marks (issue 14: a step that multiplied
+# its own dh_next in place lost 3 points; x restored by += eps, -= 2 eps, += eps was failed for changing x).
+RIGHT_VARIANTS = [
+    RightVariant("x perturbed and restored by += eps, -= 2 eps, += eps (one-ulp differences)", "numerical_gradient",
+                 """def numerical_gradient(f, x, eps=1e-5):
+    grad = np.zeros_like(x, dtype=float)
+    for i in np.ndindex(*x.shape):
+        x[i] += eps
+        up = f(x)
+        x[i] -= 2 * eps
+        down = f(x)
+        x[i] += eps
+        grad[i] = (up - down) / (2 * eps)
+    return grad
+"""),
+    RightVariant("perturbed copies of x, x never touched", "numerical_gradient",
+                 """def numerical_gradient(f, x, eps=1e-5):
+    grad = np.empty(x.shape)
+    for i in np.ndindex(x.shape):
+        step = np.zeros(x.shape)
+        step[i] = eps
+        grad[i] = (f(x + step) - f(x - step)) / (2 * eps)
+    return grad
+"""),
+    RightVariant("dh_next multiplied in place", "rnn_step_backward", """def rnn_step_backward(dh_next, cache):
+    x, h_prev, Wx, Wh, h_next = cache
+    dh_next *= 1 - h_next ** 2
+    return dh_next @ Wx.T, dh_next @ Wh.T, x.T @ dh_next, h_prev.T @ dh_next, np.sum(dh_next, axis=0)
+"""),
+    RightVariant("h_next of the cache squared in place", "rnn_step_backward", """def rnn_step_backward(dh_next, cache):
+    x, h_prev, Wx, Wh, h_next = cache
+    np.square(h_next, out=h_next)
+    dz = dh_next * (1 - h_next)
+    return np.dot(dz, Wx.T), np.dot(dz, Wh.T), np.dot(x.T, dz), np.dot(h_prev.T, dz), dz.sum(0)
+"""),
+    RightVariant("dh[:, t] added to in place", "rnn_backward", """def rnn_backward(dh, cache):
+    N, T, H = dh.shape
+    dx = np.zeros((N, T, cache[0][0].shape[1]))
+    dWx, dWh, db = 0, 0, 0
+    for t in range(T - 1, -1, -1):
+        if t < T - 1:
+            dh[:, t] += dh_prev
+        dx[:, t], dh_prev, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t], cache[t])
+        dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
+    return dx, dh_prev, dWx, dWh, db
+"""),
+    RightVariant("steps collected in lists, then summed", "rnn_backward", """def rnn_backward(dh, cache):
+    T = dh.shape[1]
+    carried = np.zeros_like(dh[:, 0])
+    per_step = [None] * T
+    for t in reversed(range(T)):
+        per_step[t] = rnn_step_backward(dh[:, t] + carried, cache[t])
+        carried = per_step[t][1]
+    dx = np.stack([g[0] for g in per_step], axis=1)
+    return (dx, carried, sum(g[2] for g in per_step), sum(g[3] for g in per_step), sum(g[4] for g in per_step))
+"""),
+    RightVariant("scores shifted in place, log-sum-exp", "softmax_cross_entropy", """def softmax_cross_entropy(scores, y):
+    N, T, V = scores.shape
+    scores -= scores.max(axis=-1, keepdims=True)
+    scores -= np.log(np.exp(scores).sum(axis=-1, keepdims=True))
+    loss = -np.take_along_axis(scores, y[..., None], axis=-1).sum() / (N * T)
+    np.exp(scores, out=scores)
+    np.put_along_axis(scores, y[..., None], np.take_along_axis(scores, y[..., None], axis=-1) - 1, axis=-1)
+    scores /= N * T
+    return loss, scores
+"""),
+    RightVariant("one-hot targets, flattened positions", "softmax_cross_entropy", """def softmax_cross_entropy(scores, y):
+    flat = scores.reshape(-1, scores.shape[-1])
+    targets = np.eye(scores.shape[-1])[y.reshape(-1)]
+    top = flat.max(axis=1, keepdims=True)
+    log_p = flat - top - np.log(np.sum(np.exp(flat - top), axis=1, keepdims=True))
+    loss = -np.mean(np.sum(targets * log_p, axis=1))
+    dscores = (np.exp(log_p) - targets) / len(flat)
+    return loss, dscores.reshape(scores.shape)
+"""),
+    RightVariant("while loop over chunk starts, dh zeroed in place", "truncated_bptt_gradients",
+                 """def truncated_bptt_gradients(x, h0, Wx, Wh, b, dh, chunk):
+    N, T, D = x.shape
+    dx, grads, start, h_start = np.zeros((N, T, D)), [0, 0, 0], 0, h0
+    while start < T:
+        h, cache = rnn_forward(x[:, start:start + chunk], h_start, Wx, Wh, b)
+        dx_c, dh_start, *weights = rnn_backward(dh[:, start:start + chunk], cache)
+        dh[:, start:start + chunk] = 0
+        dx[:, start:start + chunk] = dx_c
+        grads = [g + w for g, w in zip(grads, weights)]
+        if start == 0:
+            dh0 = dh_start
+        h_start, start = h[:, -1], start + chunk
+    return (dx, dh0, *grads)
+"""),
+    RightVariant("einsum for the output layer, params untouched", "model_loss_and_gradients",
+                 """def model_loss_and_gradients(params, x, y, h0):
+    h, cache = rnn_forward(x, h0, params["Wx"], params["Wh"], params["b"])
+    loss, dscores = softmax_cross_entropy(np.einsum("nth,hv->ntv", h, params["Wy"]) + params["by"], y)
+    grads = {"Wy": np.einsum("nth,ntv->hv", h, dscores), "by": np.einsum("ntv->v", dscores)}
+    _, _, grads["Wx"], grads["Wh"], grads["b"] = rnn_backward(np.einsum("ntv,hv->nth", dscores, params["Wy"]), cache)
+    return loss, grads, h[:, -1]
+"""),
 ]

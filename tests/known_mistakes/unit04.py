@@ -1,7 +1,7 @@
 """Known-wrong implementations of unit 04's graded functions (the gym-workout example)."""
 import numpy as np
 
-from known_mistakes.mistake import Mistake
+from known_mistakes.mistake import Mistake, RightVariant
 
 ONE_HOT = "def one_hot(indices, num_classes):\n    indices = np.asarray(indices)\n    {body}\n"
 
@@ -109,6 +109,12 @@ MISTAKES = [
             PAIRS_SHAPES + PAIRS_VALUES),
     Mistake("tokens instead of one-hot inputs", "make_training_pairs", pairs(X="windows.astype(float)"),
             PAIRS_SHAPES + PAIRS_VALUES),
+    # Issue 14: window and number of classes were both 7 in the visible tests, so this swap passed them.
+    Mistake("window used as the number of classes", "make_training_pairs", pairs(X="one_hot(windows, window)"),
+            PAIRS_SHAPES + PAIRS_VALUES, says=(("test_training_pairs_shapes", "expected shape"),)),
+    # Exercise 5's test trains on these pairs: it must say that Exercise 2 is the cause, not blame the model.
+    Mistake("target is yesterday, seen by the model test", "make_training_pairs", pairs(target="t - 1"),
+            PAIRS_VALUES + RNN_STORY, says=(("test_workout_rnn_after_missed_days", "fix Exercise 2 first"),)),
     # h0_y0_by_hand
     Mistake("bias b_h forgotten", "h0_y0_by_hand", by_hand(np.tanh(X0 @ WXH)), H0),
     Mistake("tanh forgotten", "h0_y0_by_hand", by_hand(X0 @ WXH + BH), H0),
@@ -126,6 +132,8 @@ MISTAKES = [
             first(h="np.tanh(x0 @ Wxh + np.ones((x0.shape[0], Whh.shape[0])) @ Whh + bh)"), FIRST_STEP),
     Mistake("Whh used in place of Wxh", "first_step", first(h="np.tanh(x0 @ Whh + bh)"), FIRST_STEP),
     Mistake("output bias by missing", "first_step", first(y="h_0 @ Why"), FIRST_STEP),
+    Mistake("h_{-1} of size D instead of H", "first_step",
+            first(h="np.tanh(x0 @ Wxh + np.zeros(x0.shape) @ Whh + bh)"), FIRST_STEP, says="It was called with"),
     Mistake("softmax applied to the scores", "first_step",
             first(y="np.exp(h_0 @ Why + by) / np.exp(h_0 @ Why + by).sum(axis=-1, keepdims=True)"), FIRST_STEP),
     Mistake("tanh applied to the scores", "first_step", first(y="np.tanh(h_0 @ Why + by)"), FIRST_STEP),
@@ -145,5 +153,50 @@ MISTAKES = [
             model("keras.layers.SimpleRNN(32, return_sequences=True)", SOFTMAX_OUT), RNN_OUTPUTS),
     Mistake("not compiled", "build_workout_rnn", model(RNN, SOFTMAX_OUT, compiled=False), RNN_OUTPUTS + RNN_STORY),
     Mistake("categorical cross-entropy with integer targets", "build_workout_rnn",
-            model(RNN, SOFTMAX_OUT, loss='"categorical_crossentropy"'), RNN_STORY),
+            model(RNN, SOFTMAX_OUT, loss='"categorical_crossentropy"'), RNN_STORY,
+            says="the error comes from the loss or a metric"),
+    # Issue 14: with a window of 7 and 7 classes, this swap passed every visible test.
+    Mistake("window and num_classes swapped in the input shape", "build_workout_rnn",
+            MODEL.format(layers=",\n        ".join(("keras.Input(shape=(num_classes, window))", RNN, SOFTMAX_OUT)),
+                         compile=COMPILE.format(optimizer=ADAM, loss=SPARSE)),
+            RNN_OUTPUTS, says="cannot read windows of shape"),
+]
+
+
+# Correct code written unlike the reference: every one must earn full marks.
+RIGHT_VARIANTS = [
+    RightVariant("one_hot: ones put into zeros in place", "one_hot", """def one_hot(indices, num_classes):
+    indices = np.asarray(indices)
+    result = np.zeros(indices.shape + (num_classes,))
+    np.put_along_axis(result, indices[..., None], 1.0, axis=-1)
+    return result
+"""),
+    RightVariant("one_hot: rows of the identity", "one_hot", """def one_hot(indices, num_classes):
+    return np.eye(num_classes)[np.asarray(indices)]
+"""),
+    RightVariant("make_training_pairs: sliding windows, then a mask", "make_training_pairs",
+                 """def make_training_pairs(workouts, window):
+    workouts = np.asarray(workouts)
+    windows = np.lib.stride_tricks.sliding_window_view(workouts[:-1], window)
+    targets = workouts[window:]
+    keep = targets != MISSED
+    return one_hot(windows[keep], NUM_TOKENS), targets[keep].astype(np.int64)
+"""),
+    RightVariant("first_step: in place on its own arrays, no W_hh term", "first_step",
+                 """def first_step(x0, Wxh, Whh, bh, Why, by):
+    h_0 = x0 @ Wxh
+    h_0 += bh
+    np.tanh(h_0, out=h_0)
+    y_0 = np.dot(h_0, Why)
+    y_0 += by
+    return h_0, y_0
+"""),
+    RightVariant("build_workout_rnn: the functional API", "build_workout_rnn", """def build_workout_rnn(window, num_classes):
+    days = keras.Input(shape=(window, num_classes))
+    state = keras.layers.SimpleRNN(32)(days)
+    model = keras.Model(days, keras.layers.Dense(num_classes, activation="softmax")(state))
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+"""),
 ]

@@ -122,16 +122,19 @@ def check_returns(name, result, names):
 
 
 def call_with_cache(function, upstream, cache):
-    """Call a backward function; turn a NumPy shape error into a message naming the shapes involved."""
+    """Call a backward function on copies of its arguments (checks.call); an error says only what is known."""
+    steps = cache if isinstance(cache, list) else [cache]
     try:
-        return function(upstream, cache)
-    except ValueError as error:
-        steps = cache if isinstance(cache, list) else [cache]
-        shapes = ", ".join(f"{n} {np.shape(a)}" for n, a in zip(("x", "h_prev", "Wx", "Wh", "h_next"), steps[0]))
+        return checks.call(function, upstream, cache)
+    except ValueError as error:  # checks.call passes on the ValueErrors that are not about shapes
+        if "values to unpack" not in str(error):
+            raise
+        # Say what holds how many items; which unpacking failed is for the student's traceback to tell.
         raise AssertionError(
             f"{function.__name__} raised ValueError: {error}\n"
-            f"The upstream gradient has shape {np.shape(upstream)}; the cache of a step holds {shapes}. "
-            f"Every gradient has the shape of what it is the gradient of: check which matrix needs a transpose."
+            f"An unpacking `a, b, ... = value` met another number of items than it has names. A step's cache "
+            f"holds {len(steps[0])} arrays, (x, h_prev, Wx, Wh, h_next), and rnn_step_backward returns 5 "
+            f"gradients, (dx, dh_prev, dWx, dWh, db)."
         ) from None
 
 
@@ -148,9 +151,10 @@ def call_with_cache(function, upstream, cache):
 #
 # Write `numerical_gradient(f, x, eps=1e-5)` that returns an array of the shape of `x` holding these differences for every entry.
 # `f` is called as `f(x)` and returns a number; `x` can have any shape (`np.ndindex(x.shape)` visits every index).
-# If you change entries of `x` in place, put each one back to its old value: the caller's `x` must be unchanged afterwards.
+# Use the `eps` you are given.
+# If you change entries of `x` in place, put each one back to its old value: the caller's `x` must be unchanged afterwards, up to rounding (an entry that comes back one last bit off, as after `+= eps` then `-= eps`, counts as unchanged).
 #
-# *Checked by:* agreement with exact gradients to a relative error of $10^{-6}$ per entry, on a function curved enough that one-sided differences miss it, for 2-D and 3-D `x` (2 points); `x` unchanged after the call (1 point).
+# *Checked by:* agreement with exact gradients to a relative error of $10^{-6}$ per entry, on a function curved enough that one-sided differences miss it, for 2-D and 3-D `x`; and, with the `eps` the test passes, the exact centred difference of $f(x) = \sum x^3$, which is $3x_i^2 + \varepsilon^2$, to an absolute error of $10^{-9}$ (2 points); `x` unchanged after the call, up to rounding, and a result of `x`'s shape (1 point).
 
 # %% nbgrader={"grade": false, "grade_id": "numerical_gradient", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def numerical_gradient(f, x, eps=1e-5):
@@ -195,33 +199,42 @@ x3 = rng.normal(size=(2, 3, 2))
 f3 = lambda v: np.sum(np.tanh(v * v[::-1]))  # couples the two halves of v
 exact3, = _tape_gradients(lambda v: tf.reduce_sum(tf.tanh(v * v[::-1])), [x3], 1.0, tf.float64)
 checks.check_close("numerical_gradient for a 3-D x", checks.call(numerical_gradient, f3, x3), exact3, rtol=1e-6, atol=1e-9)
+
+def check_eps_used(x, eps):
+    """For sum(x**3) the centred difference is exactly 3x**2 + eps**2: it shows which eps was used."""
+    got = checks.call(numerical_gradient, lambda v: np.sum(v ** 3), x, eps)
+    checks.check_close(f"numerical_gradient(f, x, eps={eps}) of sum(x**3), exactly 3x**2 + eps**2", got,
+                       3 * x ** 2 + eps ** 2, rtol=0, atol=1e-9, likely_mistakes={
+        f"this is the centred difference for eps = 1e-5, not for the eps = {eps} passed to numerical_gradient: "
+        f"use the argument eps": 3 * x ** 2 + 1e-10})
+
+check_eps_used(rng.uniform(-2, 2, size=(2, 3)), eps=1e-2)
 ### BEGIN HIDDEN TESTS
 for seed, shape in enumerate([(5,), (1,), (4, 1, 2), (2, 2, 2, 2)]):
     rng = np.random.default_rng(400 + seed)
     x = rng.uniform(-1, 1, size=shape)
     expected_exp, expected_cube = 3 * np.exp(3 * x), 3 * x ** 2 + 1e-6
-    got = numerical_gradient(lambda v: np.sum(np.exp(3 * v)), x)
+    got = checks.call(numerical_gradient, lambda v: np.sum(np.exp(3 * v)), x)
     checks.check_close(f"numerical_gradient of sum(exp(3x)), x of shape {shape}", got, expected_exp, rtol=1e-6, atol=0)
-    # The eps argument is used: for sum(x**3) the centred difference is exactly 3x**2 + eps**2.
-    got = numerical_gradient(lambda v: np.sum(v ** 3), x, eps=1e-3)
-    checks.check_close(f"numerical_gradient(f, x, eps=1e-3) of sum(x**3)", got, expected_cube, rtol=0, atol=1e-9)
+    check_eps_used(x, eps=1e-3)
 ### END HIDDEN TESTS
 print("numerical_gradient is accurate")
 
 # %% nbgrader={"grade": true, "grade_id": "test_numerical_gradient_restores_x", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-"""numerical_gradient leaves x unchanged and returns an array of x's shape."""
-x = np.random.default_rng(4).normal(size=(2, 3, 2))
-before = x.copy()
-got = checks.call(numerical_gradient, lambda v: float(np.sum(v ** 2)), x)
-checks.check_shape("numerical_gradient(f, x)", got, x.shape)
-if not np.allclose(x, before, rtol=0, atol=1e-12):
-    raise AssertionError(f"numerical_gradient changed x: afterwards x differs from before by up to "
-                         f"{np.abs(x - before).max():.1e}. Put every entry back to its old value after perturbing it.")
+"""numerical_gradient leaves x unchanged, up to rounding, and returns an array of x's shape."""
+def check_x_unchanged(f, x, *eps):
+    try:  # the only test that asks for unchanged inputs; checks.call allows one-ulp differences
+        got = checks.call(numerical_gradient, f, x, *eps, inputs_unchanged=True)
+    except AssertionError as error:
+        if "changed its argument" not in str(error):
+            raise
+        raise AssertionError(f"{error}. Put every entry of x back to its old value after perturbing it "
+                             f"(or perturb a copy of x).") from None
+    checks.check_shape("numerical_gradient(f, x)", got, x.shape)
+
+check_x_unchanged(lambda v: float(np.sum(v ** 2)), np.random.default_rng(4).normal(size=(2, 3, 2)))
 ### BEGIN HIDDEN TESTS
-x = np.random.default_rng(401).uniform(-2, 2, size=(7,))
-before = x.copy()
-numerical_gradient(lambda v: float(np.prod(v)), x, eps=1e-3)
-checks.check_close("x after numerical_gradient", x, before, rtol=0, atol=1e-12)
+check_x_unchanged(lambda v: float(np.prod(v)), np.random.default_rng(401).uniform(-2, 2, size=(7,)), 1e-3)
 ### END HIDDEN TESTS
 print("x is left as it was")
 
@@ -229,7 +242,7 @@ print("x is left as it was")
 # %% [markdown] nbgrader={"grade": false, "grade_id": "ex2_prompt", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## Exercise 2: one step backward (4 points)
 #
-# One step computes $z = x W_{xh} + h_{prev} W_{hh} + b$ and $h_{next} = \tanh(z)$.
+# One step computes $z = x W_{xh} + h_{prev} W_{hh} + b_h$ (`b` in the code) and $h_{next} = \tanh(z)$.
 # Given `dh_next` $= \partial L / \partial h_{next}$ of shape `(N, H)` and the step's cache `(x, h_prev, Wx, Wh, h_next)`, the chain rule gives
 #
 # $$dz = dh_{next} \odot (1 - h_{next}^2), \quad dx = dz\, W_{xh}^\top, \quad dh_{prev} = dz\, W_{hh}^\top, \quad dW_{xh} = x^\top dz, \quad dW_{hh} = h_{prev}^\top dz, \quad db = \textstyle\sum_n dz_n,$$
@@ -237,7 +250,7 @@ print("x is left as it was")
 # since $\tanh'(z) = 1 - \tanh(z)^2$, and the bias is added to every row of the batch.
 # Write `rnn_step_backward(dh_next, cache)` that returns `(dx, dh_prev, dWx, dWh, db)`; each gradient has the shape of what it is the gradient of.
 #
-# *Checked by:* the five shapes (1 point); the values against `tf.GradientTape` (3 points).
+# *Checked by:* the five shapes (1 point); the values against `tf.GradientTape`, in float32 to a relative error of $10^{-4}$ (visible tests), and in float64 to $10^{-9}$ and against centred differences to a relative error of $10^{-6}$ (hidden tests) (3 points).
 
 # %% nbgrader={"grade": false, "grade_id": "rnn_step_backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def rnn_step_backward(dh_next, cache):
@@ -268,8 +281,8 @@ rng = np.random.default_rng(0)
 x_s, h_s, Wx_s, Wh_s, b_s = rng.normal(size=(2, 3)), rng.normal(size=(2, 4)), rng.normal(size=(3, 4)), rng.normal(size=(4, 4)), rng.normal(size=4)
 dh_s = rng.normal(size=(2, 4))
 _, cache_s = rnn_step_forward(x_s, h_s, Wx_s, Wh_s, b_s)
-dWh_s = rnn_step_backward(dh_s, cache_s)[3]
 dWh_numeric = numerical_gradient(lambda W: np.sum(rnn_step_forward(x_s, h_s, Wx_s, W, b_s)[0] * dh_s), Wh_s)
+dWh_s = rnn_step_backward(dh_s, cache_s)[3]
 relative_error(dWh_s, dWh_numeric)
 
 # %% nbgrader={"grade": true, "grade_id": "test_rnn_step_backward_shapes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
@@ -303,11 +316,11 @@ def tf_step_wh_transposed(x, h_prev, Wx, Wh, b):
 x, h_prev, Wx, Wh, b, dh = random_rnn_problem(np.random.default_rng(1), N=3, T=1, D=4, H=5)
 x, dh_next = x[:, 0], dh[:, 0]
 _, cache = rnn_step_forward(x, h_prev, Wx, Wh, b)
-got = check_returns("rnn_step_backward", call_with_cache(rnn_step_backward, dh_next, cache), STEP_GRADIENTS)
 inputs = (x, h_prev, Wx, Wh, b)
-expected = tape_gradients(tf_step, inputs, dh_next)
+expected = tape_gradients(tf_step, inputs, dh_next)  # before the call; it gets copies anyway (checks.call)
 no_tanh = tape_gradients(lambda *a: tf_step(*a, activation=tf.identity), inputs, dh_next)
 transposed = tape_gradients(tf_step_wh_transposed, inputs, dh_next)
+got = check_returns("rnn_step_backward", call_with_cache(rnn_step_backward, dh_next, cache), STEP_GRADIENTS)
 missing_tanh = "the tanh derivative is missing: multiply dh_next by (1 - h_next**2) first (h_next is in the cache)"
 for i, name in enumerate(STEP_GRADIENTS):
     mistakes = {missing_tanh: no_tanh[i]}
@@ -343,7 +356,7 @@ for seed, (N, D, H) in enumerate([(1, 1, 1), (4, 6, 3), (2, 3, 7)]):
     expected = _tape_gradients(tf_step, inputs, dh_next, tf.float64)
     numerics = [_numeric_gradient(lambda: np.sum(np.tanh(x @ Wx + h_prev @ Wh + b) * dh_next), array) for array in inputs]
     _, cache = rnn_step_forward(x, h_prev, Wx, Wh, b)
-    got = rnn_step_backward(dh_next, cache)
+    got = call_with_cache(rnn_step_backward, dh_next, cache)
     for name, g, e, numeric in zip(STEP_GRADIENTS, got, expected, numerics):
         checks.check_close(name, g, e, rtol=1e-9, atol=1e-12)
         error = relative_error(g, numeric)
@@ -366,7 +379,7 @@ print("rnn_step_backward matches tf.GradientTape")
 # The weights are the same at every step, so their gradients are **sums** of the steps' contributions.
 # Write `rnn_backward(dh, cache)`, with `cache` the list of step caches from `rnn_forward`, returning `(dx, dh0, dWx, dWh, db)`: `dx` of shape `(N, T, D)`, `dh0` the gradient of the initial state `h0`, and the weight gradients.
 #
-# *Checked by:* the shapes (1 point); the values against `tf.GradientTape` through the unrolled sequence (3 points).
+# *Checked by:* the shapes (1 point); the values against `tf.GradientTape` through the unrolled sequence, in float32 to a relative error of $10^{-4}$ (visible tests), and in float64 to $10^{-9}$ and against centred differences to a relative error of $10^{-6}$ (hidden tests) (3 points).
 
 # %% nbgrader={"grade": false, "grade_id": "rnn_backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def rnn_backward(dh, cache):
@@ -396,8 +409,8 @@ def rnn_backward(dh, cache):
 # %%
 x_r, h0_r, Wx_r, Wh_r, b_r, dh_r = random_rnn_problem(np.random.default_rng(0), N=2, T=5, D=3, H=4)
 _, cache_r = rnn_forward(x_r, h0_r, Wx_r, Wh_r, b_r)
-dWx_r = rnn_backward(dh_r, cache_r)[2]
 dWx_numeric = numerical_gradient(lambda W: np.sum(rnn_forward(x_r, h0_r, W, Wh_r, b_r)[0] * dh_r), Wx_r)
+dWx_r = rnn_backward(dh_r, cache_r)[2]
 relative_error(dWx_r, dWx_numeric)
 
 # %% nbgrader={"grade": true, "grade_id": "test_rnn_backward_shapes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
@@ -422,9 +435,8 @@ print("the five gradients have the right shapes")
 """rnn_backward agrees with tf.GradientTape through the unrolled sequence."""
 x, h0, Wx, Wh, b, dh = random_rnn_problem(np.random.default_rng(2), N=2, T=5, D=3, H=4)
 _, cache = rnn_forward(x, h0, Wx, Wh, b)
-got = check_returns("rnn_backward", call_with_cache(rnn_backward, dh, cache), GRADIENTS)
 inputs, T = (x, h0, Wx, Wh, b), x.shape[1]
-expected = tape_gradients(tf_rnn, inputs, dh)
+expected = tape_gradients(tf_rnn, inputs, dh)  # before the call; it gets copies anyway (checks.call)
 last_only = np.zeros_like(dh)
 last_only[:, -1] = dh[:, -1]
 mistakes = {
@@ -439,6 +451,7 @@ mistakes = {
     "the tanh derivative is missing (see rnn_step_backward)":
         tape_gradients(lambda *a: tf_rnn(*a, activation=tf.identity), inputs, dh),
 }
+got = check_returns("rnn_backward", call_with_cache(rnn_backward, dh, cache), GRADIENTS)
 for i, name in enumerate(GRADIENTS):
     likely = {sentence: wrong[i] for sentence, wrong in mistakes.items()}
     if name == "dh0":
@@ -462,12 +475,12 @@ for seed, (N, T, D, H) in enumerate([(1, 1, 1, 1), (3, 4, 2, 3), (2, 12, 3, 2)])
     x, h0, Wx, Wh, b, dh = random_rnn_problem(np.random.default_rng(600 + seed), N, T, D, H, scale=0.8)
     inputs = (x, h0, Wx, Wh, b)
     expected = _tape_gradients(tf_rnn, inputs, dh, tf.float64)
+    numerics = [_numeric_gradient(lambda: np.sum(rnn_forward(x, h0, Wx, Wh, b)[0] * dh), array) for array in inputs]
     _, cache = rnn_forward(x, h0, Wx, Wh, b)
-    got = rnn_backward(dh, cache)
+    got = call_with_cache(rnn_backward, dh, cache)
     for name, g, e in zip(GRADIENTS, got, expected):
         checks.check_close(name, g, e, rtol=1e-9, atol=1e-12)
-    for name, g, array in zip(GRADIENTS, got, inputs):
-        numeric = _numeric_gradient(lambda: np.sum(rnn_forward(x, h0, Wx, Wh, b)[0] * dh), array)
+    for name, g, numeric in zip(GRADIENTS, got, numerics):
         error = relative_error(g, numeric)
         assert error < 1e-6, f"{name}: relative error {error:.1e} against centred differences, above 1e-6"
 ### END HIDDEN TESTS
@@ -487,10 +500,10 @@ print("rnn_backward matches tf.GradientTape")
 # $$\frac{\partial L}{\partial\, \mathrm{scores}_{n,t,v}} = \frac{p_{n,t,v} - [v = y_{n,t}]}{NT}.$$
 #
 # Write `softmax_cross_entropy(scores, y)` returning `(loss, dscores)`: the loss as a float and `dscores` of the shape of `scores`.
-# Make it stable: scores in the thousands must give finite, correct results.
+# Make it stable: scores in the thousands must give finite, correct results, and so must a true class whose probability is too small for a float64 (below about $10^{-308}$, it underflows to 0).
 # Compute the log-probabilities directly, $\log p_v = z_v - m - \log \sum_j e^{z_j - m}$ with $m$ the row's maximum, rather than the log of the softmax, which is $\log 0 = -\infty$ when a probability underflows to 0.
 #
-# *Checked by:* the loss (1 point) and `dscores` (1 point) against TensorFlow; finite, correct results for scores in the thousands (1 point).
+# *Checked by:* the loss (1 point) and `dscores` (1 point) against TensorFlow, in float32 to a relative error of $10^{-4}$, and in float64 to $10^{-10}$ (the loss) and $10^{-9}$ (`dscores`, also against centred differences to $10^{-6}$); finite, correct results for scores in the thousands (the loss to a relative error of $10^{-5}$ against TensorFlow's float32) and for a true class of probability about $e^{-800}$ (the loss to $10^{-10}$) (1 point).
 
 # %% nbgrader={"grade": false, "grade_id": "softmax_cross_entropy", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def softmax_cross_entropy(scores, y):
@@ -556,7 +569,7 @@ checks.check_close("loss", loss, tf_results["right"][0], **TOLERANCE, likely_mis
 for seed, (N, T, V) in enumerate([(1, 1, 2), (4, 7, 3), (3, 2, 11)]):
     scores, y = cross_entropy_problem(np.random.default_rng(700 + seed), N, T, V, scale=3.0)
     expected = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=tf.constant(scores, tf.float64)))
-    checks.check_close(f"loss for scores of shape {(N, T, V)}", softmax_cross_entropy(scores, y)[0], float(expected),
+    checks.check_close(f"loss for scores of shape {(N, T, V)}", checks.call(softmax_cross_entropy, scores, y)[0], float(expected),
                        rtol=1e-10, atol=1e-12)
 ### END HIDDEN TESTS
 print("the loss is right")
@@ -593,7 +606,7 @@ for seed, (N, T, V) in enumerate([(1, 1, 2), (2, 5, 3), (3, 2, 6)]):
     reference = lambda s: tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=s))
     expected, = _tape_gradients(reference, [scores], 1.0, tf.float64)
     numeric = _numeric_gradient(lambda: float(reference(tf.constant(scores, tf.float64))), scores)
-    dscores = softmax_cross_entropy(scores, y)[1]
+    dscores = checks.call(softmax_cross_entropy, scores, y)[1]
     checks.check_close(f"dscores for scores of shape {(N, T, V)}", dscores, expected, rtol=1e-9, atol=1e-12)
     error = relative_error(dscores, numeric)
     assert error < 1e-6, f"dscores: relative error {error:.1e} against centred differences, above 1e-6"
@@ -601,12 +614,24 @@ for seed, (N, T, V) in enumerate([(1, 1, 2), (2, 5, 3), (3, 2, 6)]):
 print("dscores is right")
 
 # %% nbgrader={"grade": true, "grade_id": "test_softmax_cross_entropy_stable", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-"""softmax_cross_entropy gives finite, correct results for scores in the thousands."""
+"""softmax_cross_entropy gives finite, correct results for scores in the thousands and for a true class of probability e^-800."""
+# No score is large here, so nothing overflows; but the true class of the first position has probability
+# about e^-800, which is 0 in float64: its log must not be taken.
+scores = np.array([[[0.0, -800.0, -1.0], [2.0, 0.5, -0.5]]])
+y = np.array([[1, 0]])
+expected_loss = (800 + np.log1p(np.exp(-800) + np.exp(-1)) - np.log(1 / (1 + np.exp(-1.5) + np.exp(-2.5)))) / 2
+with np.errstate(all="ignore"):
+    loss, dscores = checks.call(softmax_cross_entropy, scores, y)
+checks.check_finite("loss when the true class has probability about e^-800", loss,
+                    "That probability underflows to 0 in float64, and log(0) is -inf: compute log-probabilities "
+                    "as z - max - log(sum(exp(z - max))), never as the log of a probability.")
+checks.check_close("loss when the true class has probability about e^-800", loss, expected_loss, rtol=1e-10, atol=0)
+
 scores, y = cross_entropy_problem(np.random.default_rng(9), N=2, T=3, V=4, scale=1000.0)
 with np.errstate(all="ignore"):  # an unstable version should fail with a message, not a warning
     loss, dscores = checks.call(softmax_cross_entropy, scores, y)
-hint = ("exp of scores in the thousands overflows and log(0) is -inf: subtract each row's maximum and compute "
-        "log-probabilities as z - max - log(sum(exp(z - max))).")
+hint = ("With scores in the thousands, exp(z) overflows to inf unless each row's maximum is subtracted first, and a "
+        "probability that underflows to 0 has log -inf: compute log-probabilities as z - max - log(sum(exp(z - max))).")
 checks.check_finite("loss", loss, hint)
 checks.check_finite("dscores", dscores, hint)
 tf_results = tf_losses(scores, y)
@@ -620,7 +645,7 @@ def log_p(row, k):  # rows shifted by a constant have the same probabilities
     return shifted[k] - np.log(np.exp(shifted).sum())
 expected_loss = -(log_p([1.0, 2.0, 0.0], 2) + log_p([0.0, 1.0, -1.0], 0) + log_p([0.0, 0.0, 1.0], 0)) / 3
 with np.errstate(all="ignore"):
-    loss, dscores = softmax_cross_entropy(scores, y)
+    loss, dscores = checks.call(softmax_cross_entropy, scores, y)
 checks.check_finite("loss", loss, hint)
 checks.check_finite("dscores", dscores, hint)
 checks.check_close("loss", loss, expected_loss, rtol=1e-10, atol=1e-12)
@@ -641,7 +666,7 @@ print("softmax_cross_entropy is stable")
 # Return `(dx, dh0, dWx, dWh, db)` like `rnn_backward`: `dx` for every step, assembled from the chunks, and the weight gradients summed over all chunks.
 # Use `rnn_forward` and `rnn_backward` on slices such as `x[:, start:start + chunk]`.
 #
-# *Checked by:* with `chunk` at least $T$ it equals full BPTT (1 point); no gradient crosses a boundary, while the state does (1 point); the values against `tf.GradientTape` with `tf.stop_gradient` on the state at every boundary (2 points).
+# *Checked by:* with `chunk` at least $T$ it equals full BPTT (1 point); no gradient crosses a boundary, while the state does (1 point); the values against `tf.GradientTape` with `tf.stop_gradient` on the state at every boundary (2 points). Values are compared in float32 to a relative error of $10^{-4}$ (visible tests) and in float64 to $10^{-9}$ (hidden tests).
 
 # %% nbgrader={"grade": false, "grade_id": "truncated_bptt_gradients", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def truncated_bptt_gradients(x, h0, Wx, Wh, b, dh, chunk):
@@ -690,7 +715,7 @@ for chunk in (6, 10):
 for seed, (N, T, D, H, chunk) in enumerate([(1, 1, 1, 1, 1), (3, 5, 2, 3, 5), (2, 9, 3, 2, 40)]):
     x, h0, Wx, Wh, b, dh = random_rnn_problem(np.random.default_rng(900 + seed), N, T, D, H, scale=0.8)
     expected = _tape_gradients(tf_rnn, (x, h0, Wx, Wh, b), dh, tf.float64)
-    got = truncated_bptt_gradients(x, h0, Wx, Wh, b, dh, chunk)
+    got = checks.call(truncated_bptt_gradients, x, h0, Wx, Wh, b, dh, chunk)
     for name, g, e in zip(GRADIENTS, got, expected):
         checks.check_close(f"{name} with chunk={chunk} and T={T}", g, e, rtol=1e-9, atol=1e-12)
 ### END HIDDEN TESTS
@@ -752,7 +777,7 @@ for i, name in enumerate(GRADIENTS):
 for seed, (N, T, D, H, chunk) in enumerate([(2, 10, 3, 3, 4), (1, 7, 2, 5, 1), (3, 9, 4, 2, 8), (2, 13, 2, 3, 5)]):
     x, h0, Wx, Wh, b, dh = random_rnn_problem(np.random.default_rng(920 + seed), N, T, D, H, scale=0.8)
     expected = _tape_gradients(lambda *a: tf_rnn(*a, cut_every=chunk), (x, h0, Wx, Wh, b), dh, tf.float64)
-    got = truncated_bptt_gradients(x, h0, Wx, Wh, b, dh, chunk)
+    got = checks.call(truncated_bptt_gradients, x, h0, Wx, Wh, b, dh, chunk)
     for name, g, e in zip(GRADIENTS, got, expected):
         checks.check_close(f"{name} with chunk={chunk} and T={T}", g, e, rtol=1e-9, atol=1e-12)
 ### END HIDDEN TESTS
@@ -774,7 +799,7 @@ print("truncated BPTT matches tf.GradientTape with the gradient stopped at the b
 # - backward through the output layer: $W_{hy}$ and $b_y$ are shared by all $N T$ positions, so their gradients are sums over the batch **and** over time; `dh` $=$ `dscores` $W_{hy}^\top$, shape `(N, T, H)`, is the upstream gradient of every $h_t$; then `rnn_backward`;
 # - return `(loss, grads, h_last)`: the loss, a dict `grads` with the same keys as `params`, and `h_last = h[:, -1]`, the state to carry into the next chunk.
 #
-# *Checked by:* the loss, the five gradients and `h_last` against `tf.GradientTape` (3 points); trained with your functions, the model's loss on the whole text falls below **0.3 nats per character** (2 points).
+# *Checked by:* the loss, the five gradients and `h_last` against `tf.GradientTape`, in float32 to a relative error of $10^{-4}$ (visible test), and in float64 to $10^{-10}$ (the loss and `h_last`) and $10^{-9}$ (the gradients; `grads['Wy']` also against centred differences to $10^{-6}$) in the hidden tests (3 points); trained with your functions, the model's loss on the whole training text falls below **0.3 nats per character** (2 points).
 
 # %% nbgrader={"grade": false, "grade_id": "model_loss_and_gradients", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def model_loss_and_gradients(params, x, y, h0):
@@ -793,6 +818,17 @@ def model_loss_and_gradients(params, x, y, h0):
     return loss, grads, h[:, -1]
     ### END SOLUTION
 
+
+# %% [markdown]
+# Try it: with all weights zero, every character gets the same score, so the loss is $\log V$ for any targets, and `grads` has the keys of `params`.
+
+# %%
+V_try, H_try = 6, 4
+params_try = {"Wx": np.zeros((V_try, H_try)), "Wh": np.zeros((H_try, H_try)), "b": np.zeros(H_try),
+              "Wy": np.zeros((H_try, V_try)), "by": np.zeros(V_try)}
+ids_try = np.random.default_rng(0).integers(0, V_try, size=(2, 6))
+loss_try, grads_try, h_try = model_loss_and_gradients(params_try, np.eye(V_try)[ids_try[:, :-1]], ids_try[:, 1:], np.zeros((2, H_try)))
+loss_try, np.log(V_try), sorted(grads_try)
 
 # %% nbgrader={"grade": true, "grade_id": "test_model_loss_and_gradients", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """model_loss_and_gradients: the loss, the five gradients and h_last agree with tf.GradientTape."""
@@ -857,11 +893,11 @@ for seed, (N, T, V, H) in enumerate([(1, 1, 2, 1), (3, 6, 5, 7), (2, 9, 8, 3)]):
     expected_loss = float(reference(*[tf.constant(w, tf.float64) for w in weights]))
     expected_grads = _tape_gradients(reference, weights, 1.0, tf.float64)
     h_ref = np.asarray(tf_rnn(*[tf.constant(a, tf.float64) for a in (x, h0, problem["Wx"], problem["Wh"], problem["b"])]))
-    loss, grads, h_last = model_loss_and_gradients(problem, x, y, h0)
+    loss, grads, h_last = checks.call(model_loss_and_gradients, problem, x, y, h0)
     checks.check_close("loss", loss, expected_loss, rtol=1e-10, atol=1e-12)
     for name, e in zip(PARAMS, expected_grads):
         checks.check_close(f"grads['{name}']", grads[name], e, rtol=1e-9, atol=1e-12)
-    numeric = _numeric_gradient(lambda: model_loss_and_gradients(problem, x, y, h0)[0], problem["Wy"])
+    numeric = _numeric_gradient(lambda: checks.call(model_loss_and_gradients, problem, x, y, h0)[0], problem["Wy"])
     error = relative_error(grads["Wy"], numeric)
     assert error < 1e-6, f"grads['Wy']: relative error {error:.1e} against centred differences, above 1e-6"
     checks.check_close("h_last", h_last, h_ref[:, -1], rtol=1e-10, atol=1e-12)
@@ -871,7 +907,8 @@ print("model_loss_and_gradients matches tf.GradientTape")
 # %% [markdown] nbgrader={"grade": false, "grade_id": "training_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ### The training loop
 #
-# The next cells are given (read-only). The first measures a model's loss on the whole text with the forward pass of unit 02 and TensorFlow's cross-entropy, so the verdict on your training never depends on your own loss function.
+# The next cells are given (read-only). The first measures a model's loss on a text with the forward pass of unit 02 and TensorFlow's cross-entropy, so the verdict on your training never depends on your own loss function.
+# It measures it on the training text, and on five **held-out** lines in the same pattern that the model never trains on (`bptt_data.HELD_OUT_TEXT`, mostly other animals): a low loss on the training text alone could be memory.
 # The second trains the model with truncated BPTT and the Adam optimiser:
 # - each pass picks 16 random places in the text and reads 4 consecutive chunks of 25 characters from each;
 # - the state starts from zeros at the start of a pass and is **carried** from chunk to chunk: `h` returned by your function is the next chunk's `h0`;
@@ -882,12 +919,13 @@ print("model_loss_and_gradients matches tf.GradientTape")
 # %% nbgrader={"grade": false, "grade_id": "text_loss", "locked": true, "schema_version": 3, "solution": false, "task": false}
 chars = bptt_data.vocabulary()                    # the distinct characters of the text
 text_ids = bptt_data.encode(bptt_data.TEXT, chars)
+held_out_ids = bptt_data.encode(bptt_data.HELD_OUT_TEXT, chars)  # lines the model never trains on
 V = len(chars)
 
 
-def text_loss(params):
-    """The model's loss on the whole text, read once from a zero state, in nats per character."""
-    ids = np.append(text_ids, text_ids[0])
+def text_loss(params, ids=text_ids):
+    """The model's loss on a text (by default the whole training text), read once from a zero state, in nats per character."""
+    ids = np.append(ids, ids[0])
     h0 = np.zeros((1, params["Wh"].shape[0]))
     h, _ = rnn_forward(np.eye(V)[ids[None, :-1]], h0, params["Wx"], params["Wh"], params["b"])
     scores = h[0] @ params["Wy"] + params["by"]
@@ -945,6 +983,7 @@ def generate(params, start="the ", length=80, seed=0):
 # %% [markdown] nbgrader={"grade": false, "grade_id": "training_run_intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Train it (a few seconds) and plot the loss of every update.
 # The dashed lines are two references: guessing uniformly among the $V$ characters, and the best possible model that sees only the current character (it knows which letter tends to follow which, but has no memory).
+# The cell then prints the loss $\mathcal{L}$ on the training text and on the held-out lines, with the **perplexity** $e^{\mathcal{L}}$: the model is on average as unsure as a uniform choice among that many characters ($V$ for the uniform guess, 1 for a model that is always sure and right).
 
 # %% nbgrader={"grade": false, "grade_id": "training_run", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["kernel-only"]
 params = losses = None  # set by the next line, if your functions run
@@ -953,7 +992,10 @@ bptt_plots.loss_curve(losses, levels={"uniform guess": np.log(V),
                                       "best without memory": bptt_data.bigram_entropy(text_ids)},
                       title="Character model trained with your BPTT")
 plt.show()
-print(f"loss on the whole text: {text_loss(params):.3f} nats per character")
+for what, ids in [("the training text", text_ids), ("the held-out lines", held_out_ids)]:
+    nats = text_loss(params, ids)
+    print(f"loss on {what}: {nats:.3f} nats per character, perplexity {np.exp(nats):.2f}")
+print(f"(uniform guess: perplexity {V}; best without memory on the training text: {np.exp(bptt_data.bigram_entropy(text_ids)):.2f})")
 
 # %% nbgrader={"grade": true, "grade_id": "test_training_loss_falls", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Trained with your functions, the model's loss on the whole text falls below 0.3 nats per character."""
@@ -978,6 +1020,10 @@ print("the model learned the text")
 # %% [markdown]
 # Read what the model writes after a prompt: does each animal get its rhyme?
 # Try other prompts, seeds, or retrain with a shorter `chunk` or fewer hidden units.
+#
+# Compare the two losses printed above: on the held-out lines the model is far less sure than on the text it trained on, often less sure than the best model without memory is on the training text.
+# It learned the frame "the ... sat on the ..." well, but which animal goes with which rhyme it could only memorise: 23 lines teach no more than that.
+# Try `generate(params, "the pig")` to see what it does with an animal it never read.
 
 # %%
 if params is None:  # the training cell above stopped at an error

@@ -56,7 +56,7 @@ plt.show()
 # For example, `indices` of shape `(2, 3)` gives a result of shape `(2, 3, 7)` with 7 classes.
 # `num_classes` can be larger than any index present: `one_hot(np.array([0, 1]), 5)` has shape `(2, 5)`.
 #
-# *Checked by:* the shape and the float type of the result, for 1-D and 2-D indices (1 point); the values, against `keras.ops.one_hot` (2 points).
+# *Checked by:* the shape and the float type of the result, for indices of 1 to 3 axes (1 point); the values, against `keras.ops.one_hot`, exactly: every entry 1.0 or 0.0 (2 points).
 
 # %% nbgrader={"grade": false, "grade_id": "one_hot", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def one_hot(indices, num_classes):
@@ -66,6 +66,9 @@ def one_hot(indices, num_classes):
     return (indices[..., None] == np.arange(num_classes)).astype(float)
     ### END SOLUTION
 
+
+# %% [markdown]
+# Try it: token 2, then 0, then 6, with 7 classes; each row should hold a single 1.0.
 
 # %%
 one_hot(np.array([2, 0, 6]), 7)
@@ -92,7 +95,7 @@ check_one_hot_shape(np.array([2, 0, 6]), 7)
 check_one_hot_shape(np.array([[1, 2, 3], [4, 5, 6]]), 7)
 check_one_hot_shape(np.array([0, 1]), 5)
 ### BEGIN HIDDEN TESTS
-check_one_hot_shape(np.zeros((4, 2, 3), dtype=np.int32), 3)
+check_one_hot_shape(np.zeros((4, 2, 5), dtype=np.int32), 3)
 check_one_hot_shape(np.array([3]), 10)
 check_one_hot_shape(np.arange(6).reshape(3, 2), 6)
 ### END HIDDEN TESTS
@@ -117,7 +120,7 @@ rng = np.random.default_rng(41)
 for shape, n in [((9,), 4), ((3, 5), 12), ((2, 3, 4), 7), ((1,), 1)]:
     indices = rng.integers(0, n, size=shape)
     expected = (indices[..., None] == np.arange(n)).astype(float)
-    got = one_hot(indices, n)
+    got = checks.call(one_hot, indices, n)
     checks.check_close(f"one_hot(indices of shape {shape}, {n})", got, expected, rtol=0, atol=0)
 ### END HIDDEN TESTS
 print("one_hot is right")
@@ -145,7 +148,7 @@ print("one_hot is right")
 # | 8 | 3, 6, 4 | 5 |
 # | 9 | 6, 4, 5 | 0 |
 #
-# *Checked by:* the shapes and types of `X` and `y` (1 point); their values, on this example and on random logs (2 points).
+# *Checked by:* the shapes and types of `X` and `y` (1 point); their values, exactly, on this example and on random logs (2 points).
 
 # %% nbgrader={"grade": false, "grade_id": "make_training_pairs", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def make_training_pairs(workouts, window):
@@ -160,6 +163,9 @@ def make_training_pairs(workouts, window):
     return one_hot(windows, NUM_TOKENS), workouts[days].astype(int)
     ### END SOLUTION
 
+
+# %% [markdown]
+# Try it on the example above: 5 pairs, and the first input is the days before day 4.
 
 # %%
 X_try, y_try = make_training_pairs(np.array([0, 1, 6, 6, 2, 3, 6, 4, 5, 0]), window=3)
@@ -176,14 +182,16 @@ def check_pair_shapes(workouts, window):
     pairs = int(np.sum(workouts[window:] != MISSED))
     name = f"X for a log of {len(workouts)} days and window {window}"
     if np.ndim(X) == 2:
-        raise AssertionError(f"{name}: expected shape {(pairs, window, NUM_TOKENS)}, got {np.shape(X)}: "
-                             f"one-hot encode the days with your one_hot(..., NUM_TOKENS)")
+        raise AssertionError(f"{name}: expected shape {(pairs, window, NUM_TOKENS)}, got {np.shape(X)}: X needs three "
+                             f"axes, the pairs, the days of a window, and a day's one-hot entries (your one_hot(..., "
+                             f"NUM_TOKENS) adds the last one)")
     if np.ndim(X) == 3 and len(X) == len(workouts) - window and pairs != len(X):
         raise AssertionError(f"{name}: expected {pairs} pairs, got {len(X)}: a pair was made for every day from "
                              f"day {window} on; skip the missed days, which have no workout to predict")
     if np.ndim(X) == 3 and len(X) == pairs - 1:
         raise AssertionError(f"{name}: expected {pairs} pairs, got {len(X)}: one pair is missing; the first "
-                             f"possible pair is for day t = window, whose inputs are days 0 to window - 1")
+                             f"possible pair is for day t = window, whose inputs are days 0 to window - 1, and the "
+                             f"last for the last day of the log")
     checks.check_shape(name, X, (pairs, window, NUM_TOKENS))
     checks.check_shape("y", y, (pairs,))
     if not np.issubdtype(np.asarray(X).dtype, np.floating):
@@ -194,7 +202,7 @@ def check_pair_shapes(workouts, window):
 example = np.array([0, 1, 6, 6, 2, 3, 6, 4, 5, 0])
 check_pair_shapes(example, 3)
 check_pair_shapes(example, 4)
-check_pair_shapes(gym.make_log(weeks=4, seed=5).tokens, 7)
+check_pair_shapes(gym.make_log(weeks=4, seed=5).tokens, 9)  # 9 days, 7 classes: a swap shows
 ### BEGIN HIDDEN TESTS
 for seed, (weeks, window) in enumerate([(3, 2), (6, 10), (2, 13)]):
     check_pair_shapes(gym.make_log(weeks, seed=500 + seed).tokens, window)
@@ -223,17 +231,17 @@ def _reference_pairs(workouts, window):
     windows = np.array([workouts[t - window:t] for t in days]).reshape(len(days), window)
     return (windows[..., None] == np.arange(NUM_TOKENS)).astype(float), workouts[days]
 
-for seed, (weeks, window) in enumerate([(5, 7), (3, 4), (8, 11)]):
+for seed, (weeks, window) in enumerate([(5, 8), (3, 4), (8, 11)]):
     workouts = gym.make_log(weeks, seed=600 + seed).tokens
     expected_X, expected_y = _reference_pairs(workouts, window)
-    X, y = make_training_pairs(workouts, window)
+    X, y = checks.call(make_training_pairs, workouts, window)
     checks.check_close(f"y for a random log and window {window}", y, expected_y, rtol=0, atol=0)
     checks.check_close(f"X for a random log and window {window}", X, expected_X, rtol=0, atol=0)
 ### END HIDDEN TESTS
 print("the training pairs are right")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "ex3_prompt", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ## Exercise 3: the first step by hand (2 points)
+# ## Exercise 3: the first step by hand (3 points)
 #
 # A mini trainer has a cycle of three workouts, legs, back, chest, and a fourth token for a missed day: $D = 4$.
 # A tiny RNN with $H = 2$ hidden units and $V = 4$ output scores (one per token) reads their log:
@@ -254,9 +262,9 @@ print("the training pairs are right")
 #
 # Compute $h_0$ (2 numbers) and $y_0$ (4 scores, no softmax) **by hand**, with pencil and paper; use a calculator (or `np.tanh`) only for the $\tanh$.
 # Then write your numbers, to 3 decimals, into `h0_y0_by_hand` below, replacing the `raise` line with `h_0 = np.array([...])` and `y_0 = np.array([...])`.
-# Which of the given weights did you not need, and why?
+# Last, which of the given weights did you not need, and why? Answer in one or two sentences in the answer cell after the tests.
 #
-# *Checked by:* $h_0$ to within 0.002 (1 point); $y_0$ to within 0.002, computed from the correct $h_0$ or from yours (1 point).
+# *Checked by:* $h_0$ to within 0.002 (1 point); $y_0$ to within 0.002, computed from the correct $h_0$ or from yours (1 point); your answer on the unneeded weight, graded by hand (1 point).
 # The cell below holds the same numbers, for checking your work afterwards.
 
 # %% nbgrader={"grade": false, "grade_id": "hand_example", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -280,6 +288,9 @@ def h0_y0_by_hand():
     ### END SOLUTION
     return h_0, y_0
 
+
+# %% [markdown]
+# Try it: the function returns your two arrays; compare them with `first_step` in Exercise 4 once you have written it.
 
 # %%
 h0_y0_by_hand()
@@ -330,6 +341,15 @@ if not np.allclose(y_0, from_yours, rtol=0, atol=2e-3):  # accept y_0 computed f
     })
 print("y_0 is right")
 
+# %% [markdown] nbgrader={"grade": false, "grade_id": "ex3_answer_prompt", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# **Exercise 3, last question (1 point, graded by hand).** Which of the given weights did you not need to compute $h_0$ and $y_0$, and why? Write your answer in the next cell.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "unused_weight_answer", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# *Model answer and marking guide (instructors only).* $W_{hh}$ is not needed: at $t = 0$ it multiplies the state before the first day, $h_{-1} = 0$, so $h_{-1} W_{hh} = 0$ whatever $W_{hh}$ is, and $h_0 = \tanh(x_0 W_{xh} + b_h)$. It acts from $t = 1$ on, carrying $h_0$ into $h_1$.
+# One point for naming $W_{hh}$ with that reason ($h_{-1} = 0$). Half a point for $W_{hh}$ with no reason or a wrong one. (The last row of $W_{xh}$, multiplied by a 0 of $x_0$, is also unused: accept it as an addition, not instead of $W_{hh}$.)
+# ### END SOLUTION
+
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "ex4_prompt", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## Exercise 4: the first step in NumPy (2 points)
@@ -339,7 +359,7 @@ print("y_0 is right")
 # `h_0` has shape `(N, H)` and `y_0`, the scores (no softmax), has shape `(N, V)`.
 # The weights have the shapes of unit 02: `Wxh` `(D, H)`, `Whh` `(H, H)`, `bh` `(H,)`, `Why` `(H, V)`, `by` `(V,)`.
 #
-# *Checked by:* `h_0` and `y_0` against a Keras `SimpleRNN` followed by a `Dense` layer, given the same weights, reading one day (2 points).
+# *Checked by:* `h_0` and `y_0` against a Keras `SimpleRNN` followed by a `Dense` layer, given the same weights, reading one day, in float32 (the visible test); then, on fresh sizes, against the same formula in float64 to a relative error of $10^{-10}$ (the hidden tests), so compute in float64, as NumPy does by default (2 points).
 
 # %% nbgrader={"grade": false, "grade_id": "first_step", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def first_step(x0, Wxh, Whh, bh, Why, by):
@@ -391,11 +411,11 @@ checks.check_close("y_0", y_0, right_y0, likely_mistakes={
     "y_0 must be the scores h_0 Why + by, with no tanh": np.tanh(right_y0),
 })
 ### BEGIN HIDDEN TESTS
-for seed, (N, D, H, V) in enumerate([(1, 1, 1, 1), (5, 7, 3, 7), (2, 3, 8, 2)]):
+for seed, (N, D, H, V) in enumerate([(1, 3, 2, 5), (5, 7, 3, 4), (2, 4, 8, 6)]):  # all sizes differ
     inputs = random_first_step_inputs(np.random.default_rng(700 + seed), N, D, H, V)
     expected_h = np.tanh(inputs["x0"] @ inputs["Wxh"] + inputs["bh"])
     expected_y = expected_h @ inputs["Why"] + inputs["by"]
-    h_0, y_0 = first_step(*inputs.values())
+    h_0, y_0 = checks.call(first_step, *inputs.values())
     checks.check_close("h_0", h_0, expected_h, rtol=1e-10, atol=1e-12)
     checks.check_close("y_0", y_0, expected_y, rtol=1e-10, atol=1e-12)
 ### END HIDDEN TESTS
@@ -406,14 +426,14 @@ print("first_step matches Keras")
 #
 # The tests train your model of Exercise 5 with the functions below: the same data, seed, batch size and number of epochs for everyone.
 # Each log covers 234 weeks: the first 208 weeks (four years) are for training and the last 26 weeks are held out.
-# The model reads windows of `WINDOW = 7` days; a missed stretch lasts at most three days, so every window holds the last workout done.
-# The held-out part starts `WINDOW` days early, so that its first day has its seven days before.
+# The model reads windows of `WINDOW = 8` days; a missed stretch lasts at most three days, so every window holds the last workout done.
+# The held-out part starts `WINDOW` days early, so that its first day has its eight days before.
 #
 # Which pairs come right after a missed day? Those whose last input day, yesterday, is `MISSED`: `X[:, -1, MISSED] == 1`.
 # A model that reads only yesterday sees the same input, "missed", on all of them, so it gives them all the same answer; `one_step_ceiling` computes the best accuracy such a model can reach there.
 
 # %% nbgrader={"grade": false, "grade_id": "training", "locked": true, "schema_version": 3, "solution": false, "task": false}
-WINDOW = 7
+WINDOW = 8  # not 7: a window as long as the number of classes would hide a swap of the two
 TRAIN_WEEKS, HELD_OUT_WEEKS = 208, 26
 
 
@@ -439,9 +459,20 @@ def train_workout_model(build, X, y, window=WINDOW, epochs=20, seed=0):
     try:
         model.fit(X, y, epochs=epochs, batch_size=64, verbose=0)
     except ValueError as error:
-        raise AssertionError(f"training the model of {build.__name__} failed: {str(error).splitlines()[0]} The targets "
-                             f"are integers, so the loss must be \"sparse_categorical_crossentropy\", and the model must "
-                             f"output one row of {NUM_TOKENS} probabilities per window") from None
+        # Say what fit was given and what the model outputs; name the loss only when the outputs are right.
+        message = (f"training the model of {build.__name__} on windows X of shape {np.shape(X)} and integer targets "
+                   f"y of shape {np.shape(y)} failed: {(str(error).splitlines() or ['ValueError'])[0]}")
+        try:
+            outputs_shape = np.shape(predict(model, X[:2]))
+        except Exception as inner:  # noqa: BLE001 (any error of the student's model)
+            raise AssertionError(f"{message}. Calling the model on 2 windows of shape {np.shape(X[:2])} fails too: "
+                                 f"{type(inner).__name__}: {str(inner)[:300]}") from None
+        if outputs_shape != (2, NUM_TOKENS):
+            raise AssertionError(f"{message}. For 2 windows the model outputs shape {outputs_shape}, expected "
+                                 f"{(2, NUM_TOKENS)}: one row of {NUM_TOKENS} probabilities per window") from None
+        raise AssertionError(f"{message}. The model's outputs have the right shape, so the error comes from the loss "
+                             f"or a metric, which must accept integer targets (\"sparse_categorical_crossentropy\" "
+                             f"does)") from None
     return model
 
 
@@ -468,17 +499,18 @@ def one_step_ceiling(X, y):
 #
 # Write `build_workout_rnn(window, num_classes)` that returns a compiled Keras model.
 # It reads a batch of one-hot windows, shape `(N, window, num_classes)`, one day at a time, and outputs for each window the probabilities of the `num_classes` tokens for the next day: shape `(N, num_classes)`, each row summing to 1.
-# Use
+# The targets are integers, so the loss must accept integer targets, as `"sparse_categorical_crossentropy"` does.
+# A model that learns the cycle within the tests' 20 epochs every time (another that reaches the accuracies below is as good):
 # - `keras.Input(shape=(window, num_classes))`,
 # - `keras.layers.SimpleRNN(32)`: it reads the days in order and returns its last hidden state, shape `(N, 32)`,
 # - `keras.layers.Dense(num_classes, activation="softmax")`,
 #
-# and compile it with `optimizer=keras.optimizers.Adam(learning_rate=0.01)`, `loss="sparse_categorical_crossentropy"` (the targets are integers) and `metrics=["accuracy"]`.
+# compiled with `optimizer=keras.optimizers.Adam(learning_rate=0.01)`, `loss="sparse_categorical_crossentropy"` and `metrics=["accuracy"]`.
 # The target is never "missed", but keep all `num_classes` outputs: the model soon learns to give that class almost no probability.
 #
-# Do not train it: the tests do, with `train_workout_model`, on the pairs that **your** `make_training_pairs` makes of the first 208 weeks, so do Exercise 2 first.
+# You need not train it: the tests do, with `train_workout_model`, on the pairs that **your** `make_training_pairs` makes of the first 208 weeks, so do Exercise 2 first (the visible test checks those pairs before it trains, and says so if they are the problem; the hidden test makes its own pairs).
 #
-# *Checked by:* the shape of the outputs, and that they are probabilities (1 point); after training, an accuracy of at least 0.95 on the held-out weeks and of at least 0.9 on the held-out days right after a missed day, where no model that reads only yesterday can pass about 1/6 (3 points).
+# *Checked by:* the shape of the outputs, and that they are probabilities: at least 0, each row summing to 1 within $10^{-4}$ (1 point); after training, an accuracy of at least 0.95 on the held-out weeks and of at least 0.9 on the held-out days right after a missed day, where no model that reads only yesterday can pass about 1/6 (3 points).
 
 # %% nbgrader={"grade": false, "grade_id": "build_workout_rnn", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def build_workout_rnn(window, num_classes):
@@ -511,8 +543,13 @@ def check_probabilities(window, num_classes, n, seed):
     model = checks.call(build_workout_rnn, window, num_classes)
     check_model(model, "build_workout_rnn")
     X = np.asarray(keras.ops.one_hot(np.random.default_rng(seed).integers(0, num_classes, size=(n, window)), num_classes))
-    outputs = predict(model, X)
     name = f"the outputs for windows of shape {X.shape}"
+    try:
+        outputs = predict(model, X)
+    except Exception as error:  # noqa: BLE001 (any error of the student's model)
+        raise AssertionError(f"{name}: the model of build_workout_rnn({window}, {num_classes}) cannot read windows of "
+                             f"shape {X.shape}: {type(error).__name__}: {str(error)[:300]}. It must take windows of "
+                             f"shape (N, window, num_classes), as keras.Input(shape=(window, num_classes)) does") from None
     if np.ndim(outputs) == 3:
         raise AssertionError(f"{name}: expected shape {(n, num_classes)}, got {outputs.shape}: one output per day; "
                              f"the model must predict once per window, from the state after the last day "
@@ -524,7 +561,7 @@ def check_probabilities(window, num_classes, n, seed):
                              f"to {sums.min():.3g} .. {sums.max():.3g}; end with "
                              f"keras.layers.Dense(num_classes, activation=\"softmax\")")
 
-check_probabilities(WINDOW, NUM_TOKENS, n=20, seed=0)
+check_probabilities(WINDOW, NUM_TOKENS, n=20, seed=0)  # 20 windows of 8 days, 7 classes: no two sizes alike
 ### BEGIN HIDDEN TESTS
 check_probabilities(10, 5, n=3, seed=1)
 check_probabilities(4, NUM_TOKENS, n=1, seed=2)
@@ -536,26 +573,40 @@ print("the model gives one probability per token for each window")
 def check_story(overall, after_missed, ceiling, what):
     if overall >= 0.95 and after_missed >= 0.9:
         return
+    prompt_model = ("the prompt's model (SimpleRNN(32) over all the days, Dense(num_classes, activation=\"softmax\"), "
+                    "Adam with learning rate 0.01, loss \"sparse_categorical_crossentropy\") learns it in these 20 epochs")
     if overall < 0.5:
-        hint = ("it learned almost nothing: check the output layer Dense(num_classes, activation=\"softmax\"), the loss "
-                "\"sparse_categorical_crossentropy\" and the learning rate 0.01")
+        hint = f"it is wrong on more than half of the days, so it learned little of the cycle; {prompt_model}"
     elif after_missed <= ceiling + 0.1:
-        hint = ("it does no better than a model that reads only yesterday: right after a workout, guessing after a "
-                "missed day. The prediction must come from the state after reading the whole window in order, "
-                "SimpleRNN(32) over all the days, and the learning rate must be 0.01 to learn it in 20 epochs")
+        hint = ("after a missed day it does no better than a model that reads only yesterday: to be right there, the "
+                "prediction must depend on the days before yesterday; " + prompt_model)
     else:
-        hint = "it learned part of the cycle, not all of it: check SimpleRNN(32) and the learning rate 0.01"
+        hint = f"it learned part of the cycle, not all of it; {prompt_model}"
     raise AssertionError(f"accuracy on {what}: expected at least 0.95 on all days and 0.9 after a missed day, got "
                          f"{overall:.3f} and {after_missed:.3f} (a model of yesterday alone reaches at most "
                          f"{ceiling:.3f} after a missed day); {hint}")
 
+def check_pairs_for_training(X, y, tokens, what):
+    """This test trains on the pairs of Exercise 2: say so when they are what is wrong."""
+    cannot = "so this test cannot judge your model: fix Exercise 2 first"
+    targets = tokens[WINDOW:]
+    expected_y = targets[targets != MISSED]  # the workouts of the days from day WINDOW on
+    if np.shape(X) != (len(expected_y), WINDOW, NUM_TOKENS) or np.shape(y) != expected_y.shape:
+        raise AssertionError(f"make_training_pairs (Exercise 2) gives X of shape {np.shape(X)} and y of shape "
+                             f"{np.shape(y)} for {what}, expected {(len(expected_y), WINDOW, NUM_TOKENS)} and "
+                             f"{expected_y.shape}, {cannot}")
+    if not np.array_equal(y, expected_y):
+        raise AssertionError(f"make_training_pairs (Exercise 2) gives targets y for {what} that are not the workouts "
+                             f"of the days from day {WINDOW} on, {cannot}")
+    if not (X[:, -1, MISSED] == 1).any():
+        raise AssertionError(f"make_training_pairs (Exercise 2) gives no pair for {what} whose last input day was "
+                             f"missed: the inputs must be the days before day t, not day t itself; {cannot}")
+
 train_tokens, held_out_tokens = split_log(seed=1)
 X_train, y_train = checks.call(make_training_pairs, train_tokens, WINDOW)
 X_test, y_test = checks.call(make_training_pairs, held_out_tokens, WINDOW)
-checks.check_shape("X from make_training_pairs (Exercise 2)", X_test, (len(y_test), WINDOW, NUM_TOKENS))
-if not (X_test[:, -1, MISSED] == 1).any():
-    raise AssertionError("make_training_pairs (Exercise 2) gives no pair whose last input day was missed: the inputs "
-                         "must be the days before day t, not day t itself; fix Exercise 2 first")
+check_pairs_for_training(X_train, y_train, train_tokens, "the training weeks")
+check_pairs_for_training(X_test, y_test, held_out_tokens, "the held-out weeks")
 rnn_model = train_workout_model(build_workout_rnn, X_train, y_train)
 overall, after_missed = held_out_accuracies(rnn_model, X_test, y_test)
 ceiling = one_step_ceiling(X_test, y_test)
@@ -582,13 +633,13 @@ print(f"the recurrent model is right on {after_missed:.0%} of the days after a m
 #
 # In three to five sentences:
 # (a) why can no model that reads only yesterday's workout be right much more than one time in six on the days right after a missed day, however large it is or however long it is trained?
-# (b) Suppose the trainer could be away for up to 10 days in a row. What would happen to your model, which reads windows of 7 days, and what would you change?
+# (b) Suppose the trainer could be away for up to 10 days in a row. What would happen to your model, which reads windows of 8 days, and what would you change?
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "memory_answer", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
 # ### BEGIN SOLUTION
 # *Model answer and marking guide (instructors only).* Full marks need both points:
 # 1. **(a)** On every day right after a missed day, yesterday's input is the same one-hot vector, "missed". A model is a function of its input, so it gives all those days the same prediction, whatever its size or training. The right answers are spread about evenly over the six workouts (the last workout before a sick stretch can be any of them), so a single answer is right on about 1/6 of those days: the share of the most common one.
-# 2. **(b)** When a stretch of 7 or more missed days ends, the window holds only "missed" days: the last workout done is outside it, and the recurrent model, whatever its state, has nothing to remember, so it falls back to a guess (about 1/6) on those days. The window must reach the last workout done: at least 11 days (the longest stretch plus one), or the model should read the whole history and carry its state from day to day (a SimpleRNN's weights do not depend on the window's length). A very long window may need care with vanishing gradients (unit 06).
+# 2. **(b)** When a stretch of 8 or more missed days ends, the window holds only "missed" days: the last workout done is outside it, and the recurrent model, whatever its state, has nothing to remember, so it falls back to a guess (about 1/6) on those days. The window must reach the last workout done: at least 11 days (the longest stretch plus one), or the model should read the whole history and carry its state from day to day (a SimpleRNN's weights do not depend on the window's length). A very long window may need care with vanishing gradients (unit 06).
 #
 # One point for each. No marks in (a) for "it needs more data or epochs"; half a point in (b) for "a longer window" without saying how long or why.
 # ### END SOLUTION
