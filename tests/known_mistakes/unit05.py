@@ -1,5 +1,5 @@
 """Known-wrong implementations of unit 05's graded functions (architecture types)."""
-from known_mistakes.mistake import Mistake
+from known_mistakes.mistake import Mistake, RightVariant
 
 # ----------------------------------------------------------------------------- architecture_shapes
 RIGHT_SHAPES = {
@@ -182,30 +182,42 @@ MISTAKES = [
             REVIEW_TESTS),
     Mistake("averages the embeddings: blind to word order", "build_review_classifier",
             review("keras.layers.GlobalAveragePooling1D()", 'keras.layers.Dense(32, activation="relu")', REVIEW_OUT),
-            ("test_review_classifier_learns",)),
+            ("test_review_classifier_learns",), says="no better than the bag-of-words ceiling"),
+    # The hint names the learning rate only when it is not the prompt's (it once named it for any failure).
+    Mistake("learning rate 0.0001", "build_review_classifier",
+            review("keras.layers.GRU(32)", REVIEW_OUT, optimizer="keras.optimizers.Adam(learning_rate=0.0001)"),
+            ("test_review_classifier_learns",), says="compiled with a learning rate of 0.0001"),
     Mistake("categorical_crossentropy with integer labels", "build_review_classifier",
             review("keras.layers.GRU(32)", REVIEW_OUT, loss='"categorical_crossentropy"'),
             ("test_review_classifier_learns",)),
     Mistake("not compiled", "build_review_classifier", review("keras.layers.GRU(32)", REVIEW_OUT, compiled=False),
             REVIEW_TESTS),
     # build_tagger
+    # Exercise 5's melody test trains build_tagger: it must name Exercise 3, not blame generate_melodies.
     Mistake("return_sequences forgotten: one output per sentence", "build_tagger",
-            tagger("keras.layers.GRU(32)", TAG_OUT), TAGGER_TESTS + MELODY_RULES),
+            tagger("keras.layers.GRU(32)", TAG_OUT), TAGGER_TESTS + MELODY_RULES,
+            says=((MELODY_RULES[0], "Exercise 3's build_tagger is wrong, so this test cannot judge generate_melodies"),)),
     Mistake("softmax over the time axis", "build_tagger",
             tagger("keras.layers.GRU(32, return_sequences=True)", "keras.layers.Dense(num_tags)",
                    "keras.layers.Softmax(axis=1)"), TAGGER_TESTS),
     Mistake("sigmoid for the tags", "build_tagger",
             tagger("keras.layers.GRU(32, return_sequences=True)", 'keras.layers.Dense(num_tags, activation="sigmoid")'),
             TAGGER_TESTS),
-    Mistake("no recurrent layer: each word tagged alone", "build_tagger", tagger(TAG_OUT), ("test_tagger_learns",)),
+    Mistake("no recurrent layer: each word tagged alone", "build_tagger", tagger(TAG_OUT),
+            ("test_tagger_learns",) + MELODY_RULES,
+            says=(("test_tagger_learns", "no better than the best tagger that looks at each word alone"),
+                  (MELODY_RULES[0], "Exercise 3's build_tagger, trained as a next-note model, did not learn"))),
     # sample_with_temperature
     Mistake("temperature multiplies instead of divides", "sample_with_temperature",
             sample(weights="(probs / probs.max(axis=-1, keepdims=True)) ** temperature"),
             ("test_sample_greedy",) + SAMPLE_DISTRIBUTION),
     Mistake("temperature ignored", "sample_with_temperature",
             sample(weights="probs / probs.max(axis=-1, keepdims=True)"), SAMPLE_DISTRIBUTION),
+    # Exercise 5's tests draw with sample_with_temperature: they must name Exercise 4, not blame generate_melodies.
     Mistake("always the argmax", "sample_with_temperature",
-            sample(zero="return probs.argmax(axis=-1)"), SAMPLE_DISTRIBUTION),
+            sample(zero="return probs.argmax(axis=-1)"), SAMPLE_DISTRIBUTION + MELODY_LOOP + MELODY_RULES,
+            says=((MELODY_LOOP[0], "Exercise 4's sample_with_temperature is wrong at temperature 1.0"),
+                  (MELODY_RULES[0], "Exercise 4's sample_with_temperature is wrong at temperature 1.0"))),
     Mistake("np.random instead of rng", "sample_with_temperature",
             sample(uniform="np.random.random((len(probs), 1))"), SAMPLE_DISTRIBUTION),
     Mistake("one random number shared by all rows", "sample_with_temperature",
@@ -223,8 +235,12 @@ MISTAKES = [
             generate(choice="probs.argmax(axis=-1)"), MELODY_LOOP + MELODY_RULES),
     Mistake("one note too many", "generate_melodies", generate(stop="length + 1"), MELODY_LOOP + MELODY_RULES),
     # build_encoder_decoder
+    # Exercise 7's translation test decodes with Exercise 6's model: it must name Exercise 6, not blame greedy_decode.
     Mistake("the decoder does not start from the encoder's state", "build_encoder_decoder",
-            encoder_decoder(decoder="keras.layers.LSTM(64, return_sequences=True)(previous)"), ED_OUTPUTS + ED_LEARNS),
+            encoder_decoder(decoder="keras.layers.LSTM(64, return_sequences=True)(previous)"),
+            ED_OUTPUTS + ED_LEARNS + DECODE_DATES,
+            says=((ED_LEARNS[0], "Its predictions do not change when the source does"),
+                  (DECODE_DATES[0], "the model of Exercise 6 predicts only"))),
     Mistake("return_sequences forgotten in the decoder", "build_encoder_decoder",
             encoder_decoder(decoder="keras.layers.LSTM(64)(previous, initial_state=[h, c])"), ED_OUTPUTS + ED_LEARNS),
     Mistake("softmax over the time axis", "build_encoder_decoder",
@@ -233,7 +249,7 @@ MISTAKES = [
     Mistake("a bidirectional decoder looks ahead", "build_encoder_decoder",
             encoder_decoder(decoder="keras.layers.Bidirectional(keras.layers.LSTM(32, return_sequences=True))"
                                     "(previous, initial_state=[h[:, :32], c[:, :32], h[:, 32:], c[:, 32:]])"),
-            ED_OUTPUTS + DECODE_DATES),
+            ED_OUTPUTS + DECODE_DATES, says=((DECODE_DATES[0], "the model of Exercise 6 looks ahead"),)),
     # greedy_decode
     Mistake("feeds <start> at every step", "greedy_decode",
             decode(model_input="sequences[:, :1]"), DECODE_STAND_IN + DECODE_DATES),
@@ -250,4 +266,84 @@ MISTAKES = [
     Mistake("never stops early: max_len model calls every time", "greedy_decode", decode(done="False"),
             DECODE_STAND_IN),
     Mistake("one token short of max_len", "greedy_decode", decode(steps="max_len - 1"), DECODE_STAND_IN),
+]
+
+# ----------------------------------------------------------------------------- correct code unlike the reference
+RIGHT_VARIANTS = [
+    RightVariant("shapes built from the sizes in a loop", "architecture_shapes", """def architecture_shapes(N, T, D, H, V, T_in, T_out):
+    shapes = {}
+    for kind in ("one_to_one", "one_to_many", "many_to_one", "many_to_many"):
+        reads_sequence, writes_sequence = kind.startswith("many"), kind.endswith("many")
+        steps = (T,) if writes_sequence else ()
+        shapes[kind] = {"input": (N, T, D) if reads_sequence else (N, D), "hidden": (N,) + steps + (H,),
+                        "output": (N,) + steps + (V,)}
+    shapes["encoder_decoder"] = dict(input=(N, T_in, D), context=(N, H), hidden=(N, T_out, H), output=(N, T_out, V))
+    return shapes
+"""),
+    RightVariant("functional API", "build_review_classifier", """def build_review_classifier(vocab_size, num_classes):
+    ids = keras.Input(shape=(None,), dtype="int32")
+    vectors = keras.layers.Embedding(vocab_size, 16, mask_zero=True)(ids)
+    probabilities = keras.layers.Dense(num_classes, activation="softmax")(keras.layers.GRU(32)(vectors))
+    model = keras.Model(ids, probabilities)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss=keras.losses.SparseCategoricalCrossentropy(),
+                  metrics=["accuracy"])
+    return model
+"""),
+    RightVariant("functional API, LSTM instead of GRU, softmax as a layer of its own", "build_tagger", """def build_tagger(vocab_size, num_tags):
+    ids = keras.Input(shape=(None,), dtype="int32")
+    states = keras.layers.LSTM(32, return_sequences=True)(keras.layers.Embedding(vocab_size, 16, mask_zero=True)(ids))
+    probabilities = keras.layers.Activation("softmax")(keras.layers.Dense(num_tags)(states))
+    model = keras.Model(ids, probabilities)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    return model
+"""),
+    RightVariant("exp of the scaled log-probabilities, zeros kept out of the log", "sample_with_temperature", """def sample_with_temperature(probs, temperature, rng):
+    probs = np.array(probs, dtype=float)
+    if temperature == 0:
+        return np.argmax(probs, axis=1)
+    logs = np.full_like(probs, -np.inf)
+    np.log(probs, out=logs, where=probs > 0)
+    logs /= temperature
+    logs -= logs.max(axis=1, keepdims=True)
+    probs = np.exp(logs)
+    probs /= probs.sum(axis=1, keepdims=True)
+    u = rng.random(len(probs))
+    return np.minimum(np.sum(probs.cumsum(axis=1) < u[:, None], axis=1), probs.shape[1] - 1).astype(np.int64)
+"""),
+    RightVariant("melodies written into an array made in advance", "generate_melodies", """def generate_melodies(model, first_notes, length, temperature, rng):
+    melodies = np.zeros((len(first_notes), length), dtype=int)
+    melodies[:, 0] = first_notes
+    for t in range(1, length):
+        probs = np.asarray(model(melodies[:, :t], training=False))
+        melodies[:, t] = sample_with_temperature(probs[:, t - 1], temperature, rng)
+    return melodies
+"""),
+    RightVariant("a decoder LSTM that also returns its state, unused", "build_encoder_decoder", """def build_encoder_decoder(source_vocab_size, target_vocab_size):
+    source, targets_so_far = keras.Input(shape=(None,), dtype="int32"), keras.Input(shape=(None,), dtype="int32")
+    encoded = keras.layers.LSTM(64, return_state=True)(keras.layers.Embedding(source_vocab_size, 32, mask_zero=True)(source))
+    context = list(encoded[1:])
+    decoder = keras.layers.LSTM(64, return_sequences=True, return_state=True)
+    states, _, _ = decoder(keras.layers.Embedding(target_vocab_size, 32)(targets_so_far), initial_state=context)
+    model = keras.Model(inputs=[source, targets_so_far],
+                        outputs=keras.layers.Dense(target_vocab_size, activation="softmax")(states))
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+"""),
+    RightVariant("rows decoded with a flag per row, in lists", "greedy_decode", """def greedy_decode(model, source_ids, max_len):
+    n = len(source_ids)
+    sequences = [[arch_data.START] for _ in range(n)]
+    finished = [False] * n
+    while not all(finished) and len(sequences[0]) <= max_len:
+        probs = np.asarray(model([np.asarray(source_ids), np.array(sequences)], training=False))
+        for row in range(n):
+            token = int(np.argmax(probs[row, -1]))
+            sequences[row].append(token)
+            finished[row] = finished[row] or token == arch_data.END
+    result = []
+    for row in sequences:
+        tokens = row[1:]
+        result.append(tokens[:tokens.index(arch_data.END)] if arch_data.END in tokens else tokens)
+    return result
+"""),
 ]
