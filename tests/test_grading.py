@@ -225,6 +225,7 @@ def variant_submissions(unit):
 def test_right_variants_earn_full_marks(unit, graded):
     """Correct code written unlike the reference loses nothing (issue 14: a correct step that multiplied its
     own dh_next in place lost 3 points). Graded in the same run as the reference solution."""
+    assert variant_submissions(unit), f"{unit}: tests/known_mistakes lists no RIGHT_VARIANTS for it"
     for i, chosen in enumerate(variant_submissions(unit)):
         lost = {r.grade_id: r.message for r in autograded(graded(unit)[f"variant{i}"]) if r.earned < r.possible}
         assert lost == {}, f"right variants {[v.name for v in chosen.values()]} lost points"
