@@ -297,7 +297,8 @@ RIGHT_VARIANTS = [
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
     return model
 """),
-    RightVariant("exp of the scaled log-probabilities, zeros kept out of the log", "sample_with_temperature", """def sample_with_temperature(probs, temperature, rng):
+    RightVariant("exp of the scaled log-probabilities, zeros kept out of the log", "sample_with_temperature",
+                 """def sample_with_temperature(probs, temperature, rng):
     probs = np.array(probs, dtype=float)
     if temperature == 0:
         return np.argmax(probs, axis=1)
@@ -310,7 +311,8 @@ RIGHT_VARIANTS = [
     u = rng.random(len(probs))
     return np.minimum(np.sum(probs.cumsum(axis=1) < u[:, None], axis=1), probs.shape[1] - 1).astype(np.int64)
 """),
-    RightVariant("melodies written into an array made in advance", "generate_melodies", """def generate_melodies(model, first_notes, length, temperature, rng):
+    RightVariant("melodies written into an array made in advance", "generate_melodies",
+                 """def generate_melodies(model, first_notes, length, temperature, rng):
     melodies = np.zeros((len(first_notes), length), dtype=int)
     melodies[:, 0] = first_notes
     for t in range(1, length):
@@ -318,7 +320,8 @@ RIGHT_VARIANTS = [
         melodies[:, t] = sample_with_temperature(probs[:, t - 1], temperature, rng)
     return melodies
 """),
-    RightVariant("a decoder LSTM that also returns its state, unused", "build_encoder_decoder", """def build_encoder_decoder(source_vocab_size, target_vocab_size):
+    RightVariant("a decoder LSTM that also returns its state, unused", "build_encoder_decoder",
+                 """def build_encoder_decoder(source_vocab_size, target_vocab_size):
     source, targets_so_far = keras.Input(shape=(None,), dtype="int32"), keras.Input(shape=(None,), dtype="int32")
     encoded = keras.layers.LSTM(64, return_state=True)(keras.layers.Embedding(source_vocab_size, 32, mask_zero=True)(source))
     context = list(encoded[1:])

@@ -323,7 +323,7 @@ def learning_rate_of(model):
     """The learning rate the model was compiled with, or None if it cannot be read."""
     try:
         return float(np.asarray(model.optimizer.learning_rate))
-    except Exception:  # noqa: BLE001 (only used to add a fact to a failure message)
+    except Exception:  # only used to add a fact to a failure message
         return None
 
 
@@ -480,7 +480,7 @@ def check_any_length(model, n, max_len, seed, worked_for=None):
     token_ids, _ = sentences.make_dataset(n, seed=seed, max_len=max_len)
     try:
         outputs = predict(model, token_ids)
-    except Exception as error:  # noqa: BLE001 (whatever Keras raises, the message shows it)
+    except Exception as error:  # whatever Keras raises, the message shows it
         raise AssertionError(
             f"the model failed on word ids of shape {token_ids.shape} with {type(error).__name__}: {first_line(error)}"
             + (f". It worked on word ids of shape {worked_for}, so something in it needs sentences of one length: "

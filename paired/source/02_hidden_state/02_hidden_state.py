@@ -194,7 +194,7 @@ def blame_the_step(h, expected, inputs, rtol, atol):
         unrolled, got = np.stack(unrolled, axis=1), np.asarray(h, dtype=float)
         follows_the_step = got.shape == unrolled.shape and np.allclose(got, unrolled, rtol=rtol, atol=atol)
         step_is_wrong = not np.allclose(unrolled, expected, rtol=rtol, atol=atol)
-    except Exception:  # noqa: BLE001 (the step cannot be unrolled here: the first message stands)
+    except Exception:  # the step cannot be unrolled here: the first message stands
         return
     if follows_the_step and step_is_wrong:
         step_error = np.abs(unrolled - expected).max()

@@ -97,7 +97,7 @@ def optimizer_note(model):
     try:
         rate = float(np.asarray(model.optimizer.learning_rate))
         kind = str(model.optimizer.name)
-    except Exception:  # noqa: BLE001 (a model whose optimizer cannot be read gets no note, not a guess)
+    except Exception:  # a model whose optimizer cannot be read gets no note, not a guess
         return ""
     wrong = [f"a learning rate of {rate:g}"] if abs(rate - 0.01) > 1e-6 else []
     wrong += [f"the optimizer {kind!r}"] if "adam" not in kind.lower() else []
@@ -724,7 +724,7 @@ def check_sampler_first(temperatures):
                     problem = f"over 4000 draws from {p.tolist()} it drew the tokens {got.round(3).tolist()} of the time, not {wanted.round(3).tolist()}"
         except NotImplementedError:
             raise  # Exercise 4 not done yet: the stub's own error says so
-        except Exception as error:  # noqa: BLE001 (whatever went wrong in Exercise 4 is reported as such)
+        except Exception as error:  # whatever went wrong in Exercise 4 is reported as such
             problem = f"it failed with {type(error).__name__}: {first_line(error)}"
         if problem:
             raise AssertionError(f"Exercise 4's sample_with_temperature is wrong at temperature {tau} ({problem}), and "
