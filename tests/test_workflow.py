@@ -45,7 +45,9 @@ BOB_MISTAKES = [("rnn_step_forward", "h_prev @ Wh + b)", "h_prev @ Wh)")]
 BOB_UNTOUCHED = {"softmax", "parameter_sharing_answer"}
 BOB_FAILURES = {  # test cell: what its output in bob's feedback says
     "test_rnn_step_forward_values": "AssertionError: h_next is wrong: the bias b is missing",
-    "test_rnn_forward_values": "AssertionError: h is wrong: expected",
+    # bob's rnn_forward is right; his step is not, and the test names Exercise 1 as the cause
+    "test_rnn_forward_values": "AssertionError: h is exactly what unrolling your rnn_step_forward gives, and "
+                               "Exercise 1's rnn_step_forward is wrong",
     "test_softmax_values": "NotImplementedError",
     "test_softmax_stable": "NotImplementedError",
 }
@@ -120,7 +122,7 @@ def hidden_test_lines():
                 continue
             (inside if hidden else outside).add(line.strip())
     lines = {line for line in inside - outside if len(line) >= 12}
-    assert "check_count(27, 64, 27)" in lines and len(lines) > 20
+    assert "check_count(1, 2, 5)" in lines and len(lines) > 20
     return lines
 
 
@@ -195,7 +197,8 @@ def check_feedback(path, student):
         if student == "bob" and grade_id in BOB_FAILURES:
             assert BOB_FAILURES[grade_id] in sections[grade_id], sections[grade_id]
     if student == "alice":
-        assert "AssertionError" not in text and "NotImplementedError:" not in text
+        # An error's output reads "AssertionError: <message>"; the tests' own code may say `except AssertionError:`.
+        assert not re.search(r"(AssertionError|NotImplementedError): \S", text), text
         assert ALICE_ANSWER in text
 
 
@@ -251,7 +254,7 @@ def test_exchange_workflow_grades_and_feedback(people):
     run("nbgrader", "generate_feedback", UNIT, **teacher)
     run("nbgrader", "release_feedback", UNIT, **teacher)
     autograded_text = (course / "autograded" / "bob" / UNIT / f"{UNIT}.ipynb").read_text()
-    assert "check_count(27, 64, 27)" in autograded_text  # the hidden tests did run at grading
+    assert "check_count(1, 2, 5)" in autograded_text  # the hidden tests did run at grading
     run_together([(("nbgrader", "fetch_feedback", UNIT, f"--student={student}"), work[student], homes[student])
                   for student in work])
     for student in work:

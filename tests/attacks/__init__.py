@@ -641,7 +641,7 @@ NEW_ATTACKS = {
         cells=(("print('inputs the tests used:', calls_seen)\n", None),),
         earns=1),  # test_rnn_step_forward_shape: zeros of the right shape pass it, attack or not
 }
-# Shapes only the hidden tests use (test_rnn_step_forward_shape's hidden (N, D, H) = (7, 2, 9), (2, 6, 3)).
-HIDDEN_ONLY_SHAPES = ("[7, 2], [9, 9]", "[2, 6], [3, 3]")
+# Shapes only the hidden tests use (test_rnn_step_forward_shape's hidden (N, D, H) = (7, 9, 2), (8, 1, 3)).
+HIDDEN_ONLY_SHAPES = ("[7, 9], [2, 2]", "[8, 1], [3, 3]")
 
 CORPUS = {**ATTACKS, **NEW_ATTACKS}
