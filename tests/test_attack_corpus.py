@@ -404,7 +404,8 @@ def test_control_root_can_remount_a_read_only_bind(tmp_path):
                f"open('{folder}/marker.txt', 'w').write('x')\n")
     command = [shutil.which("bwrap"), "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/",
                "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", str(folder), str(folder),
-               sys.executable, "-c", payload]
+               # the venv again, in case the course lives under /tmp (a CI clone), which the tmpfs hides
+               "--ro-bind", sys.prefix, sys.prefix, sys.executable, "-c", payload]
     blocked = subprocess.run(command[:-2] + ["-c", f"open('{folder}/blocked.txt', 'w')"], capture_output=True)
     assert blocked.returncode != 0, "the bind was writable even without a remount: no control"
     done = subprocess.run(command, capture_output=True, text=True)
