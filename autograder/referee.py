@@ -10,6 +10,7 @@ plain data (see wire.py). Every comparison, assert and printed verdict happens h
 import ast
 import builtins
 import contextlib
+import inspect
 import io
 import sys
 import time
@@ -103,7 +104,6 @@ class RemoteObject:
     @property
     def __signature__(self):
         """The student's parameter names (identifiers only), so that inspect.signature names arguments in messages."""
-        import inspect
         names = [name for name in self._params if name]
         if len(names) != len(self._params):
             names = []

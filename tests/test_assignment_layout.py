@@ -2,11 +2,13 @@
 cell, a cell where students try their code, and locked test cells whose first line says what they check; the
 prompt states every precision its tests demand (course spec, "Conventions"; issue 14)."""
 import ast
+import math
 import re
 
 import nbformat
 import pytest
 
+from autograder.cells import is_free_text, points, role
 from autograder.course import assignment_notebook
 from conftest import UNITS
 
@@ -30,16 +32,12 @@ def exercises(unit):
 
 
 def is_test(cell):
-    return cell.cell_type == "code" and nbgrader(cell).get("grade")
-
-
-def is_solution(cell):
-    return nbgrader(cell).get("solution") and not nbgrader(cell).get("grade")
+    return role(cell) == "test"
 
 
 def is_free_cell(cell):
     """An unlocked code cell that nbgrader neither grades nor overwrites: students may type anything there."""
-    return cell.cell_type == "code" and not nbgrader(cell)
+    return role(cell) == "student" and not nbgrader(cell)
 
 
 @pytest.mark.parametrize("unit", UNITS)
@@ -48,12 +46,12 @@ def test_every_exercise_has_its_parts_in_order(unit):
     for prompt, cells in exercises(unit):
         title = prompt.source.splitlines()[0]
         tests = [c for c in cells if is_test(c)]
-        by_hand = [c for c in cells if c.cell_type == "markdown" and nbgrader(c).get("grade")]
+        by_hand = [c for c in cells if is_free_text(c)]
         stated = int(POINTS_IN_TITLE.search(prompt.source).group(1))
-        given = sum(nbgrader(c).get("points", 0) for c in tests + by_hand)
+        given = sum(points(c) for c in tests + by_hand)
         if stated != given:
             problems.append(f"{title}: the title says {stated} points, its graded cells give {given}")
-        solutions = [i for i, c in enumerate(cells) if is_solution(c) and c.cell_type == "code"]
+        solutions = [i for i, c in enumerate(cells) if role(c) == "student" and nbgrader(c).get("solution")]
         for index in solutions:
             following = cells[index + 1:]
             before_tests = following[:next((i for i, c in enumerate(following) if is_test(c)), len(following))]
@@ -108,7 +106,7 @@ def _number(node):
 
 def written_forms(value):
     """The ways a prompt may write a tolerance: 1e-10, 10^{-10}, 10^-10, 0.001, 1e-3."""
-    exponent = round(__import__("math").log10(value))
+    exponent = round(math.log10(value))
     if 10.0 ** exponent != value:
         return {repr(value), f"{value:g}"}
     return {f"1e{exponent}", f"1e{exponent:03d}", f"10^{{{exponent}}}", f"10^{exponent}", f"{value:g}",
