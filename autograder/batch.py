@@ -759,17 +759,26 @@ def grade_assignment(course, assignment, jobs=None, force=False, options=None, p
 
 
 def import_zip(course, assignment, zip_path, progress=print):
-    """Unpack an LMS download into submitted/ with nbgrader's zip_collect."""
+    """Unpack an LMS download into submitted/ with nbgrader's zip_collect and autograder/lms.py's collector;
+    report who handed in which file, which files were replaced by later ones, which matched nobody, and who on
+    the roster has no submission. Earlier downloads of the unit stay: the latest file of each student wins."""
     import shutil
+
+    from autograder.lms import describe, plan_for_course
     zip_path = Path(zip_path)
     if not zip_path.is_file():
         raise CourseError(f"no such file: {zip_path}")
     archive = course / "downloaded" / assignment / "archive"
     archive.mkdir(parents=True, exist_ok=True)
-    shutil.copy(zip_path, archive / zip_path.name)
+    shutil.copy(zip_path, archive / zip_path.name)  # its time there is the download's order (a copy is "now")
     result = run_nbgrader(course, "zip_collect", assignment, "--force")
-    collected = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{assignment}"))
-    progress(f"imported {printable(zip_path.name)} with nbgrader zip_collect: {len(collected)} student(s) under submitted/")
+    plan = plan_for_course(course, assignment)
+    students = {student for student, _ in plan.taken}
+    progress(f"imported {printable(zip_path.name)} with nbgrader zip_collect: {len(students)} student(s) under "
+             f"submitted/, {len(plan.missing)} on the roster without a submission, "
+             f"{len(plan.unmatched)} file(s) matched to nobody")
+    for line in describe(plan, course / "downloaded" / assignment / "extracted"):
+        progress(line)
     return result
 
 
