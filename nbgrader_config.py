@@ -39,6 +39,25 @@ c.IsolatedExecute.reset_functions = ["keras.backend.clear_session"]
 # Imported by each grading process as it starts (TensorFlow takes seconds), not in its first submission.
 c.IsolatedExecute.preload = ["rnncourse", "tensorflow", "keras"]
 
+# Due dates, one per unit, with a time zone. `autograder grade` writes a unit's due date into the gradebook
+# before grading (a unit not listed keeps what the formgrader or `nbgrader db assignment add --duedate` set).
+# A submission whose timestamp (nbgrader submit's, or a Blackboard attempt's) is after it is late; nbgrader's
+# late-penalty plugin decides the penalty: "none" records the lateness and takes nothing off, "zero" makes a
+# late submission's score 0 (c.AssignLatePenalties.plugin_class takes a plugin of your own). Every total
+# (`autograder grade`'s table, grades.csv, the formgrader's) is the score after the penalty.
+from autograder.deadlines import DueDates  # noqa: E402,F401  (the class these settings configure)
+
+c.DueDates.dates = {
+    # "02_hidden_state": "2026-12-15 23:59:00 Europe/London",
+}
+c.LateSubmissionPlugin.penalty_method = "none"
+
+# grades.csv is nbgrader's export plus a `status` column: "submitted", "late" or "no submission" (a student on
+# the roster who handed nothing in; nbgrader writes them as a 0 like any other).
+from autograder.export import CsvExportWithStatus  # noqa: E402
+
+c.ExportApp.plugin_class = CsvExportWithStatus
+
 # Graded cells a student deleted are put back from the instructor's version and graded (the
 # submission is flagged for a person to look at).
 c.OverwriteCells.add_missing_cells = True

@@ -31,6 +31,7 @@ from nbgrader.converters import Autograde
 
 from autograder.cells import grade_id, is_graded, is_instructor_code, unchanged_since_release
 from autograder.course import CourseError, generate_assignment, run_nbgrader
+from autograder.deadlines import apply_due_date, describe_lateness
 from autograder.printable import printable
 
 GRADER_VERSION = "3"  # part of every digest: a new version regrades everything
@@ -72,6 +73,8 @@ class SubmissionResult:
     flags: list = field(default_factory=list)      # reasons to look at it by hand
     seconds: float = 0.0
     skipped: bool = False                           # unchanged since the last run
+    late_penalty: float = 0.0                       # already taken off `score` (nbgrader's late-penalty plugin)
+    seconds_late: float = 0.0
 
 
 def regular_files(folder):
@@ -369,10 +372,14 @@ def _refused_by_nbgrader(error):
 
 
 def _scores(course, assignment, student):
+    """(score after the late penalty, max score, needs a person, late penalty, seconds late) from the gradebook,
+    the numbers nbgrader's export and the formgrader's total show."""
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         submission = gradebook.find_submission(assignment, student)
-        return float(submission.score), float(submission.max_score), bool(submission.needs_manual_grade)
+        penalty = float(submission.late_submission_penalty or 0)
+        return (max(0.0, float(submission.score) - penalty), float(submission.max_score),
+                bool(submission.needs_manual_grade), penalty, float(submission.total_seconds_late or 0))
 
 
 def _zero_in_gradebook(course, assignment, student):
@@ -443,7 +450,8 @@ def grade_one(course, assignment, student, options):
             result.status = "error: " + _last_line(error)
             try:
                 _zero_in_gradebook(course, assignment, student)
-                result.score, result.max_score, _ = _scores(course, assignment, student)
+                result.score, result.max_score, _, result.late_penalty, result.seconds_late = _scores(
+                    course, assignment, student)
             except Exception as second:  # noqa: BLE001 (said in the report; the batch goes on)
                 result.problems.append(f"could not record a zero either: {second}")
         except Exception as error:  # noqa: BLE001 (the grader's fault: the gradebook keeps what it had)
@@ -489,7 +497,8 @@ def _grade_staged(course, assignment, student, options, staging, result):
         report = read_report(graded)
         if report is not None:
             result.problems += report.problems
-    result.score, result.max_score, result.needs_manual_grade = _scores(course, assignment, student)
+    (result.score, result.max_score, result.needs_manual_grade, result.late_penalty,
+     result.seconds_late) = _scores(course, assignment, student)
 
 
 def wait_for_gradebook():
@@ -680,7 +689,8 @@ def _lost_result(course, assignment, student, reasons, seconds):
     result.flags.append("the grading process died while grading this submission: look at it by hand")
     try:
         _zero_in_gradebook(course, assignment, student)
-        result.score, result.max_score, _ = _scores(course, assignment, student)
+        result.score, result.max_score, _, result.late_penalty, result.seconds_late = _scores(
+                    course, assignment, student)
         _flag_in_gradebook(course, assignment, student)
     except Exception as error:  # noqa: BLE001 (said in the report; the batch goes on)
         result.problems.append(f"could not record a zero: {error}")
@@ -750,6 +760,9 @@ def grade_assignment(course, assignment, jobs=None, force=False, options=None, p
     try:
         supervisor.start(len(todo))  # the workers import their libraries while nbgrader generates the assignment
         generate_if_changed(course, assignment)
+        due = apply_due_date(course, assignment)
+        if due:
+            progress(f"due date of {assignment}: {due} (nbgrader_config.py, c.DueDates.dates)")
         progress(f"grading {len(todo)} submission(s) of {assignment} with {jobs} worker(s)")
         supervisor.run(todo)
     finally:
@@ -793,6 +806,8 @@ def format_report(results):
     rows = [("student", "score", "status", "for review")]
     for r in results:
         score = f"{r.score:g}/{r.max_score:g}" + (" + by hand" if r.needs_manual_grade else "")
+        if r.seconds_late:
+            score += f" ({describe_lateness(r.seconds_late)} late, penalty {r.late_penalty:g})"
         rows.append((printable(r.student), score, printable(r.status + (" (unchanged)" if r.skipped else "")),
                      printable("; ".join(r.flags))))
     widths = [max(len(str(row[i])) for row in rows) for i in range(3)]

@@ -31,6 +31,7 @@ from datetime import datetime
 from pathlib import Path
 
 from nbgrader.plugins import FileNameCollectorPlugin
+from traitlets import Unicode
 
 from autograder.printable import printable
 
@@ -153,13 +154,13 @@ class ImportPlan:
     not_notebooks: list = field(default_factory=list)
     missing: list = field(default_factory=list)     # students on the roster without a notebook
 
-    def info(self, path):
+    def info(self, path, timezone="UTC"):
         """What nbgrader's collector returns for `path`: its student and file id, or None."""
         for (student, notebook), candidate in self.taken.items():
             if candidate.path == path:
                 info = {"student_id": student, "file_id": notebook}
                 if candidate.entry.time:  # the LMS's own submission time: nbgrader writes timestamp.txt
-                    info["timestamp"] = _blackboard_time(candidate.entry.time)
+                    info["timestamp"] = f"{_blackboard_time(candidate.entry.time)} {timezone}"
                 return info
         return None
 
@@ -277,11 +278,13 @@ def gradebook_roster(db_url):
 class LmsCollectorPlugin(FileNameCollectorPlugin):
     """A collector plugin (c.ZipCollectApp.collector_plugin) that follows plan_import's decisions."""
 
+    lms_timezone = Unicode("UTC", help="the time zone of the times in Blackboard's file names (the LMS server's), "
+                                       "e.g. 'Europe/Berlin'").tag(config=True)
     _plan = None
 
     def collect(self, submitted_file):
         plan = self._plan or self._make_plan()
-        info = plan.info(os.path.abspath(submitted_file))
+        info = plan.info(os.path.abspath(submitted_file), self.lms_timezone)
         if info is None:
             self.log.warning("Skipped %s: %s", printable(submitted_file), self._why(plan, submitted_file))
         return info

@@ -114,7 +114,7 @@ def test_blackboard_download_takes_the_last_attempt_and_its_time(course, tmp_pat
         f"Unit 02_alice_attempt_2026-11-02-09-30-00_{UNIT}.ipynb": "alice second",
         f"Unit 02_alice_attempt_2026-11-01-18-00-00_{UNIT}.ipynb": "alice first",
         "Unit 02_alice_attempt_2026-11-02-09-30-00.txt": "Name: Alice Smith",
-        f"Unit 02_1002_attempt_2026-11-01-10-00-00_my work.ipynb": "bob",  # the LMS user id
+        "Unit 02_1002_attempt_2026-11-01-10-00-00_my work.ipynb": "bob",  # the LMS user id
     })
     assert students == {"alice": "alice second", "bob": "bob"}
     timestamp = (course / "submitted" / "alice" / UNIT / "timestamp.txt").read_text()

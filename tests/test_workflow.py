@@ -269,27 +269,56 @@ def test_exchange_workflow_grades_and_feedback(people):
     check_grades(course)
 
 
-def test_lms_zip_download_is_graded(people, tmp_path):
+def test_lms_downloads_are_graded_latest_attempt_and_late_work_too(people, tmp_path):
+    """Two Blackboard downloads of unit 02 for a roster of three: alice's second attempt replaces her first,
+    bob's only attempt is after the due date (penalty "zero"), carol hands in nothing. One score everywhere."""
     course, _, homes = people
+    teacher = dict(cwd=course, home=homes["instructor"])
+    config = course / "nbgrader_config.py"
+    config.write_text(config.read_text() + f"\nc.DueDates.dates = {{{UNIT!r}: '2026-11-02 12:00:00 UTC'}}\n"
+                                           "c.LateSubmissionPlugin.penalty_method = 'zero'\n")
+    for student, lms_id in (("alice", "1001"), ("bob", "1002"), ("carol", "1003")):
+        run("nbgrader", "db", "student", "add", student, f"--lms-user-id={lms_id}", **teacher)
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
-    alice, bob = notebooks / "alice.ipynb", notebooks / "bob.ipynb"
-    for path in (alice, bob):
+    first_try, alice, bob = notebooks / "first.ipynb", notebooks / "alice.ipynb", notebooks / "bob.ipynb"
+    for path in (first_try, alice, bob):
         path.write_bytes(assignment_notebook(UNIT, "release").read_bytes())
     fill_in(alice)
+    fill_in(first_try, BOB_MISTAKES, BOB_UNTOUCHED)
     fill_in(bob, BOB_MISTAKES, BOB_UNTOUCHED)
-    download = tmp_path / "submissions.zip"
-    with zipfile.ZipFile(download, "w") as archive:  # as Canvas or Moodle names them
-        archive.write(alice, f"alice_12345_{UNIT}.ipynb")
-        archive.write(bob, f"bob_{UNIT}.ipynb")
 
-    report = run("autograder", "grade", UNIT, "--course", course, "--zip", download, cwd=tmp_path,
+    def blackboard(name, attempts):
+        path = tmp_path / name
+        with zipfile.ZipFile(path, "w") as archive:
+            for user, time, notebook in attempts:
+                archive.write(notebook, f"Unit 02_{user}_attempt_{time}_{UNIT}.ipynb")
+                archive.writestr(f"Unit 02_{user}_attempt_{time}.txt", f"Name: {user}\n")
+        return path
+
+    monday = blackboard("monday.zip", [("alice", "2026-11-01-09-00-00", first_try),
+                                       ("1002", "2026-11-02-18-30-00", bob)])  # bob's LMS user id, 6.5 h late
+    tuesday = blackboard("tuesday.zip", [("alice", "2026-11-02-10-00-00", alice)])
+    run("autograder", "grade", UNIT, "--course", course, "--zip", monday, cwd=tmp_path, home=homes["instructor"])
+    report = run("autograder", "grade", UNIT, "--course", course, "--zip", tuesday, cwd=tmp_path,
                  home=homes["instructor"])
-    assert "2 student(s) under submitted/" in report, report
+    assert "no submission: carol" in report, report
+    assert "replaced by a later file" in report and "2026-11-01-09-00-00" in report, report
+    assert f"alice    {MAX_AUTO}/{MAX_AUTO + MANUAL} + by hand  graded" in report, report
+    assert f"bob      0/{MAX_AUTO + MANUAL} (6 h 30 min late, penalty {sum(BOB.values())})" in report, report
     assert sorted(p.name for p in (course / "submitted").iterdir()) == ["alice", "bob"]
-    check_grades(course)
+
+    scores = gradebook_scores(course)
+    assert scores["alice"] == (POINTS, MAX_AUTO, MAX_AUTO, True)
+    assert scores["bob"][0] == BOB
+    rows = read_csv(course / "grades.csv")
+    assert {student: (row["raw_score"], row["late_submission_penalty"], row["score"], row["status"])
+            for student, row in rows.items()} == {
+        "alice": (f"{MAX_AUTO:.1f}", "0.0", f"{MAX_AUTO:.1f}", "submitted"),
+        "bob": (f"{sum(BOB.values()):.1f}", f"{sum(BOB.values()):.1f}", "0.0", "late"),
+        "carol": ("0.0", "0.0", "0.0", "no submission")}
 
     # Without an exchange, the instructor hands the feedback files back through the LMS.
-    run("nbgrader", "generate_feedback", UNIT, cwd=course, home=homes["instructor"])
+    run("nbgrader", "generate_feedback", UNIT, **teacher)
     for student in ("alice", "bob"):
         check_feedback(course / "feedback" / student / UNIT / f"{UNIT}.html", student)
