@@ -311,9 +311,12 @@ class LmsCollectorPlugin(FileNameCollectorPlugin):
 
 
 def release_notebooks(coursedir):
-    """The names of the assignment's release notebooks."""
-    folder = Path(coursedir.format_path(coursedir.release_directory, ".", coursedir.assignment_id))
-    return sorted(p.name for p in folder.glob("*.ipynb"))
+    """The names of the assignment's notebooks: those of release/, or of source/ before it was generated."""
+    names = set()
+    for folder in (coursedir.release_directory, coursedir.source_directory):
+        path = Path(coursedir.format_path(folder, ".", coursedir.assignment_id))
+        names.update(p.name for p in path.glob("*.ipynb"))
+    return sorted(names)
 
 
 def describe(plan, relative_to):

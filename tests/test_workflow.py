@@ -304,8 +304,9 @@ def test_lms_downloads_are_graded_latest_attempt_and_late_work_too(people, tmp_p
                  home=homes["instructor"])
     assert "no submission: carol" in report, report
     assert "replaced by a later file" in report and "2026-11-01-09-00-00" in report, report
-    assert f"alice    {MAX_AUTO}/{MAX_AUTO + MANUAL} + by hand  graded" in report, report
-    assert f"bob      0/{MAX_AUTO + MANUAL} (6 h 30 min late, penalty {sum(BOB.values())})" in report, report
+    assert re.search(rf"alice +{MAX_AUTO}/{MAX_AUTO + MANUAL} \+ by hand +graded", report), report
+    assert re.search(rf"bob +0/{MAX_AUTO + MANUAL} \(6 h 30 min late, penalty {sum(BOB.values())}\) +graded",
+                     report), report
     assert sorted(p.name for p in (course / "submitted").iterdir()) == ["alice", "bob"]
 
     scores = gradebook_scores(course)
