@@ -300,11 +300,15 @@ def test_lms_downloads_are_graded_latest_attempt_and_late_work_too(people, tmp_p
                                        ("1002", "2026-11-02-18-30-00", bob)])  # bob's LMS user id, 6.5 h late
     tuesday = blackboard("tuesday.zip", [("alice", "2026-11-02-10-00-00", alice)])
     run("autograder", "grade", UNIT, "--course", course, "--zip", monday, cwd=tmp_path, home=homes["instructor"])
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:  # a person grades alice's free text
+        gradebook.find_grade("parameter_sharing_answer", UNIT, UNIT, "alice").manual_score = 1
+        gradebook.db.commit()
     report = run("autograder", "grade", UNIT, "--course", course, "--zip", tuesday, cwd=tmp_path,
                  home=homes["instructor"])
     assert "no submission: carol" in report, report
     assert "replaced by a later file" in report and "2026-11-01-09-00-00" in report, report
-    assert re.search(rf"alice +{MAX_AUTO}/{MAX_AUTO + MANUAL} \+ by hand +graded", report), report
+    # alice's new attempt is graded again; the score a person entered stays (and waits for a second look).
+    assert re.search(rf"alice +{MAX_AUTO + 1}/{MAX_AUTO + MANUAL} \+ by hand +graded", report), report
     assert re.search(rf"bob +0/{MAX_AUTO + MANUAL} \(6 h 30 min late, penalty {sum(BOB.values())}\) +graded",
                      report), report
     assert sorted(p.name for p in (course / "submitted").iterdir()) == ["alice", "bob"]
@@ -315,7 +319,7 @@ def test_lms_downloads_are_graded_latest_attempt_and_late_work_too(people, tmp_p
     rows = read_csv(course / "grades.csv")
     assert {student: (row["raw_score"], row["late_submission_penalty"], row["score"], row["status"])
             for student, row in rows.items()} == {
-        "alice": (f"{MAX_AUTO:.1f}", "0.0", f"{MAX_AUTO:.1f}", "submitted"),
+        "alice": (f"{MAX_AUTO + 1:.1f}", "0.0", f"{MAX_AUTO + 1:.1f}", "submitted"),
         "bob": (f"{sum(BOB.values()):.1f}", f"{sum(BOB.values()):.1f}", "0.0", "late"),
         "carol": ("0.0", "0.0", "0.0", "no submission")}
 
