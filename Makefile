@@ -8,7 +8,7 @@ PORT ?= 8888
 # nbgrader shells out to alembic, so the venv's bin/ must be on PATH for every command.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: start test quick bench build setup clean test-system-packages
+.PHONY: start test quick bench build setup clean test-system-packages private
 
 # System programs the tests need, as program=package(s): bubblewrap sandboxes the students' code in
 # `autograder grade`; Chromium (and the fonts its screenshots need) runs the browser tests.
@@ -43,6 +43,17 @@ $(STAMP): requirements.lock pyproject.toml Makefile
 	@touch $(STAMP)
 	@echo "Course environment ready in $(VENV)"
 
+# What other accounts of a shared machine must not read: solutions and hidden tests (source/, their scripts in
+# paired/, the right variants in tests/known_mistakes/, the history in .git/), the students' work and the grades
+# (nbgrader's folders, the gradebook, grades.csv). Closed to everyone but the owner, made first so that what nbgrader
+# writes later lands inside closed folders; the rest (lectures, release/, the helper package, the venv) stays
+# readable, so the sandbox's unprivileged uid can still reach Python. `make start` and `make test` run it.
+PRIVATE_FOLDERS := source paired tests/known_mistakes .git submitted autograded feedback downloaded .autograder
+PRIVATE_FILES := gradebook.db grades.csv
+private:
+	@mkdir -p submitted autograded feedback downloaded .autograder
+	@for path in $(PRIVATE_FOLDERS) $(PRIVATE_FILES); do if [ -e $$path ]; then chmod -R go-rwx $$path; fi; done
+
 # Jupyter refuses to run as root without --allow-root (containers, CI).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
@@ -52,13 +63,13 @@ GRADEBOOK_SOURCES := $(wildcard source/*/*.ipynb) nbgrader_config.py tools/prepa
 gradebook.db: $(STAMP) $(GRADEBOOK_SOURCES)
 	-@$(BIN)/python tools/prepare_gradebook.py
 
-start: $(STAMP) gradebook.db
+start: $(STAMP) gradebook.db private
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=. --port=$(PORT) \
 	  $(if $(NO_BROWSER),--no-browser,) --LabApp.default_url=/lab/tree/README.md $(JUPYTER_ARGS)
 
 # System packages first: a missing one stops the run before the slow Python install. Lint next:
 # it takes a second and fails before the long part.
-test: test-system-packages $(STAMP)
+test: test-system-packages $(STAMP) private
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -6,17 +6,20 @@ column says which it is: "no submission", "late" (after the due date; `late_subm
 already taken off `score`) or "submitted". Everything else is nbgrader's own export, unchanged.
 """
 import csv
+import os
 
 from nbgrader.api import MissingEntry
 from nbgrader.plugins import CsvExportPlugin
 
 
 class CsvExportWithStatus(CsvExportPlugin):
-    """c.ExportApp.plugin_class: nbgrader's CsvExportPlugin, then a `status` column added to its file."""
+    """c.ExportApp.plugin_class: nbgrader's CsvExportPlugin, then a `status` column added to its file, which
+    only its owner may read (nbgrader creates it readable by every account of the machine)."""
 
     def export(self, gradebook):
         super().export(gradebook)
         path = self.to or "grades.csv"
+        os.chmod(path, 0o600)
         with open(path, newline="") as file:
             rows = list(csv.DictReader(file))
         if not rows:  # no assignment or no student yet: nbgrader's header alone

@@ -53,6 +53,7 @@ def prepare(root):
             generate_into(scratch, scratch / GRADEBOOK, units)
             partial = root / f"{GRADEBOOK}.{os.getpid()}.tmp"
             shutil.copy(scratch / GRADEBOOK, partial)
+            partial.chmod(0o600)  # it will hold students and grades: closed to other accounts from the start
             os.replace(partial, target)
     return units
 
