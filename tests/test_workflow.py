@@ -15,6 +15,7 @@ import csv
 import html
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -25,7 +26,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.course import assignment_notebook, make_scratch_course, nbgrader_cells
+from autograder.course import COURSE_ROOT, assignment_notebook, make_scratch_course, nbgrader_cells
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
@@ -218,6 +219,7 @@ def people(tmp_path):
     course = tmp_path / "course"
     course.mkdir()
     make_scratch_course(course, [UNIT])
+    shutil.copytree(COURSE_ROOT / "release" / UNIT, course / "release" / UNIT)  # committed, as in a clone
     return course, exchange, homes
 
 
@@ -225,8 +227,11 @@ def test_exchange_workflow_grades_and_feedback(people):
     course, exchange, homes = people
     teacher = dict(cwd=course, home=homes["instructor"])
 
-    # The instructor makes the student version and releases it to the exchange.
-    run("nbgrader", "generate_assignment", UNIT, **teacher)
+    # The instructor makes the student version (release/ is committed, so --force: nbgrader otherwise skips an
+    # existing release and leaves the gradebook without the unit) and releases it to the exchange.
+    run("nbgrader", "generate_assignment", UNIT, "--force", **teacher)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        assert [a.name for a in gradebook.assignments] == [UNIT]
     run("nbgrader", "release_assignment", UNIT, **teacher)
     assert (exchange / COURSE_ID / "outbound" / UNIT / f"{UNIT}.ipynb").exists()
 
@@ -236,14 +241,21 @@ def test_exchange_workflow_grades_and_feedback(people):
         folder.mkdir()
     run_together([(("nbgrader", "fetch_assignment", UNIT, f"--student={student}"), work[student], homes[student])
                   for student in work])
-    fill_in(work["alice"] / UNIT / f"{UNIT}.ipynb")
-    fill_in(work["bob"] / UNIT / f"{UNIT}.ipynb", BOB_MISTAKES, BOB_UNTOUCHED)
+    fill_in(work["alice"] / UNIT / f"{UNIT}.ipynb")  # bob submits the untouched notebook by mistake
     run_together([(("nbgrader", "submit", UNIT, f"--student={student}"), work[student], homes[student])
                   for student in work])
-
-    # The instructor collects and grades.
     run("nbgrader", "collect", UNIT, **teacher)
     assert sorted(p.name for p in (course / "submitted").iterdir()) == ["alice", "bob"]
+
+    # bob does the work and submits again; `collect --update` replaces a submission with a newer one.
+    fill_in(work["bob"] / UNIT / f"{UNIT}.ipynb", BOB_MISTAKES, BOB_UNTOUCHED)
+    run("nbgrader", "submit", UNIT, "--student=bob", cwd=work["bob"], home=homes["bob"])
+    run("nbgrader", "collect", UNIT, **teacher)  # without --update nbgrader keeps the first one
+    assert "h_prev @ Wh)" not in (course / "submitted" / "bob" / UNIT / f"{UNIT}.ipynb").read_text()
+    run("nbgrader", "collect", "--update", UNIT, **teacher)
+    assert "h_prev @ Wh)" in (course / "submitted" / "bob" / UNIT / f"{UNIT}.ipynb").read_text()
+
+    # The instructor grades.
     report = run("autograder", "grade", UNIT, **teacher)
     assert f"alice    {MAX_AUTO}/{MAX_AUTO + MANUAL} + by hand  graded" in report, report
     assert f"bob      {sum(BOB.values())}/{MAX_AUTO + MANUAL}" in report, report
