@@ -82,4 +82,8 @@ from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 
 from autograder.feedback import HideOutputsAfterFirstTest  # noqa: E402
 
+# Math in feedback and in the formgrader's view of a submission as MathML, which the browser draws offline and
+# wherever the feedback file is opened (nbgrader's pages load MathJax from the internet; autograder/mathml.py).
+c.HTMLExporter.filters = {"markdown2html": "autograder.mathml.markdown2html"}
+
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, HideOutputsAfterFirstTest, CSSHTMLHeaderPreprocessor]
