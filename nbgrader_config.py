@@ -62,11 +62,10 @@ c.ExportApp.plugin_class = CsvExportWithStatus
 # submission is flagged for a person to look at).
 c.OverwriteCells.add_missing_cells = True
 
-# `autograder grade UNIT --zip download.zip` imports an LMS download with nbgrader's zip_collect.
-# The student id comes from the LMS's own part of each path (autograder/lms.py): the first field of
-# a Canvas file name `<login>_<user id>_<submission id>_<file>` or the participant id of a Moodle
-# folder `<full name>_<participant id>_assignsubmission_file_`, never from a name the student chose.
-# The notebook is the file whose name ends with the unit's, e.g. ..._02_hidden_state.ipynb.
+# `autograder grade UNIT --zip download.zip` imports an LMS download with nbgrader's zip_collect. Which student
+# handed in which file comes from the part of each path the LMS wrote, never from a name the student chose, and
+# is matched to the roster (the gradebook's students): Canvas, Moodle and Blackboard layouts, resubmissions and
+# copies, the latest file of each student wins, and every file and student is in the report (autograder/lms.py).
 from autograder.lms import LmsCollectorPlugin  # noqa: E402
 
 c.ZipCollectApp.collector_plugin = LmsCollectorPlugin
