@@ -291,39 +291,15 @@ def lstm_step_backward(dh_next, dc_next, cache):
     ### END SOLUTION
 
 
-# %% [markdown]
-# Try it: compare your `dWh` with centred differences of the loss $\mathcal{L} = \sum h_t \odot dh_{next} + \sum c_t \odot dc_{next}$, whose gradients with respect to $h_t$ and $c_t$ are `dh_next` and `dc_next`.
-# A relative error below $10^{-6}$ means they agree.
+# %% nbgrader={"grade": false, "grade_id": "lstm_backward_helpers", "locked": true, "schema_version": 3, "solution": false, "task": false}
+LSTM_GRADIENTS = ("dx", "dh_prev", "dc_prev", "dWx", "dWh", "db")
 
-# %%
+
 def relative_error(a, b):
     """||a - b|| / (||a|| + ||b||): 0 when equal, 1 when one of them is zero."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     scale = np.linalg.norm(a) + np.linalg.norm(b)
     return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
-
-
-rng = np.random.default_rng(0)
-x_s, h_s, c_s, Wx_s, Wh_s, b_s = gated.random_lstm_inputs(rng, 2, 3, 4)
-dh_s, dc_s = rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
-
-
-def loss_s(Wh):
-    h_next, c_next, _ = lstm_step_forward(x_s, h_s, c_s, Wx_s, Wh, b_s)
-    return np.sum(h_next * dh_s) + np.sum(c_next * dc_s)
-
-
-dWh_numeric = np.zeros_like(Wh_s)
-for index in np.ndindex(Wh_s.shape):
-    step = np.zeros_like(Wh_s)
-    step[index] = 1e-5
-    dWh_numeric[index] = (loss_s(Wh_s + step) - loss_s(Wh_s - step)) / 2e-5
-_, _, cache_s = lstm_step_forward(x_s, h_s, c_s, Wx_s, Wh_s, b_s)
-print("relative error of your dWh:", relative_error(lstm_step_backward(dh_s, dc_s, cache_s)[4], dWh_numeric))
-
-
-# %% nbgrader={"grade": false, "grade_id": "lstm_backward_helpers", "locked": true, "schema_version": 3, "solution": false, "task": false}
-LSTM_GRADIENTS = ("dx", "dh_prev", "dc_prev", "dWx", "dWh", "db")
 
 
 def forward_cache(x, h_prev, c_prev, Wx, Wh, b):
@@ -406,6 +382,30 @@ def centred_differences(inputs, dh_next, dc_next, eps=1e-5):
             grad[index] = (up - loss(*changed)) / (2 * eps)
         grads.append(grad)
     return dict(zip(LSTM_GRADIENTS, grads))
+
+
+# %% [markdown]
+# Try it: compare your `dWh` with centred differences of the loss $\mathcal{L} = \sum h_t \odot dh_{next} + \sum c_t \odot dc_{next}$, whose gradients with respect to $h_t$ and $c_t$ are `dh_next` and `dc_next`.
+# A relative error below $10^{-6}$ means they agree (`relative_error` is defined in the read-only cell above).
+
+# %%
+rng = np.random.default_rng(0)
+x_s, h_s, c_s, Wx_s, Wh_s, b_s = gated.random_lstm_inputs(rng, 2, 3, 4)
+dh_s, dc_s = rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
+
+
+def loss_s(Wh):
+    h_next, c_next, _ = lstm_step_forward(x_s, h_s, c_s, Wx_s, Wh, b_s)
+    return np.sum(h_next * dh_s) + np.sum(c_next * dc_s)
+
+
+dWh_numeric = np.zeros_like(Wh_s)
+for index in np.ndindex(Wh_s.shape):
+    step = np.zeros_like(Wh_s)
+    step[index] = 1e-5
+    dWh_numeric[index] = (loss_s(Wh_s + step) - loss_s(Wh_s - step)) / 2e-5
+_, _, cache_s = lstm_step_forward(x_s, h_s, c_s, Wx_s, Wh_s, b_s)
+print("relative error of your dWh:", relative_error(lstm_step_backward(dh_s, dc_s, cache_s)[4], dWh_numeric))
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_lstm_step_backward_shapes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
