@@ -98,7 +98,7 @@ for kind in layers:
 # (Counting them yourself is Exercise 2 of the assignment.)
 #
 # The two gated models train with Adam (learning rate 0.02) on batches of 64 fresh sequences until their validation error, measured every 32 updates on 500 sequences, is below 0.01, or for at most 800 updates; the SimpleRNN then gets as many updates as the slower of them.
-# This takes about 15 seconds.
+# This takes about 15 seconds on a laptop.
 
 # %%
 SEED = 0
@@ -119,8 +119,8 @@ for kind, model in models.items():
           f"{gradient_tasks.mse(model, x_test, y_test):.4f}")
 
 # %% [markdown]
-# We ran the same comparison with ten seeds (0 to 9: the weights' initialisation and the sequences).
-# On every one of them the SimpleRNN ended at the constant predictor's $1/6$ (between 0.16 and 0.17), however many parameters it has, while the GRU and the LSTM drove the error below 0.05, a third of that or less; on every seed the GRU got below 0.05 in fewer updates than the LSTM.
+# We ran the same comparison with ten seeds (`SEED` = 0 to 9: the initial weights and the sequences).
+# On every one of them the GRU got below 0.01 within 160 updates and the LSTM within 320 to 448, while the SimpleRNN, given as many updates as the LSTM, ended at the constant predictor's error (0.162 to 0.170 on fresh sequences).
 # The parameter counts are about equal, so it is not size that makes the difference.
 # What differs is the path the gradient takes back to the first marked value, 25 to 49 steps before the end.
 #
@@ -171,8 +171,7 @@ jac_lstm_c, forget = state_jacobians(cell_of["LSTM, 16 units"], xs, which=1)
 cell_path = np.array([np.prod(forget[k + 1:], axis=0).max() for k in range(T)])
 
 # %% [markdown]
-# Is the recorded $f_t$ really a gate, and is $\partial c_t / \partial c_{t-1}$ with $h_{t-1}$ fixed really diagonal?
-# A check on the numbers before the figure:
+# A check before the figure: what the tape recorded must lie between 0 and 1, as the values of a sigmoid gate do.
 
 # %%
 print(f"forget gates read off the tape: between {forget.min():.3f} and {forget.max():.3f}, "
@@ -191,10 +190,11 @@ for label, values in norms.items():
 
 # %% [markdown]
 # Read the figure from the right (the last step) to the left (49 steps back, the start of the sequence).
-# The trained SimpleRNN's Jacobian norm falls by orders of magnitude within a few tens of steps: from the first marked value, 25 to 49 steps back, almost no gradient reaches the end, so nothing tells its weights to keep that value.
-# The trained LSTM's $\lVert \partial c_{T-1} / \partial c_k \rVert_2$ stays within a small factor of 1 over the whole sequence.
-# Its cell path alone, the product of the forget gates of the unit that forgets least, accounts for that: training pushed some forget gates close to 1, and through those units the gradient is carried back essentially undamaged; the paths through $h$ and $W_h$ add to it but are not needed.
+# The trained SimpleRNN's Jacobian norm falls by orders of magnitude: from the first marked value, 25 to 49 steps back, almost no gradient reaches the end, so nothing tells its weights to keep that value.
+# The trained LSTM's $\lVert \partial c_{T-1} / \partial c_k \rVert_2$ stays of order 1 over the whole sequence, even a little above 1: the paths through $h$ and $W_h$ add to the cell path.
+# The cell path alone, the product of the forget gates of the unit that forgets least, stays within an order of magnitude of 1: training pushed some forget gates close to 1, and through those units the gradient is carried back almost undamaged.
 # The GRU's state behaves like the LSTM's cell state, for a reason section 4 shows.
+# On the ten seeds, 49 steps back, the SimpleRNN's norm was at most $5 \cdot 10^{-4}$ (and as small as $10^{-9}$), the LSTM's between 1.4 and 4.3, its cell path alone between 0.13 and 0.77, and the GRU's between 0.22 and 0.84.
 #
 # ## 4. The GRU: two gates, one state
 #
@@ -232,7 +232,7 @@ print("largest difference:", np.abs(after - before).max())
 # ## Summary
 #
 # - The LSTM's gates read $x_t$ and $h_{t-1}$, not $c_{t-1}$; so with $h_{t-1}$ fixed, $\partial c_t / \partial c_{t-1} = \mathrm{diag}(f_t)$. Backward, the gradient of $c_{t-1}$ is $f_t \odot dc_t$ plus what comes back through $h_{t-1}$; $dc_t$ itself is the sum of what the next cell state and $h_t$ send.
-# - Measured in trained networks on the adding problem ($T = 50$), the LSTM's $\lVert \partial c_{T-1}/\partial c_k \rVert_2$ stays near 1 across the sequence, carried by forget gates close to 1, while the SimpleRNN's $\lVert \partial h_{T-1}/\partial h_k \rVert_2$ vanishes.
+# - Measured in trained networks on the adding problem ($T = 50$), the LSTM's $\lVert \partial c_{T-1}/\partial c_k \rVert_2$ stays of order 1 across the sequence, and its cell path alone, carried by forget gates close to 1, still passes 0.13 to 0.77 of it 49 steps back, while the SimpleRNN's $\lVert \partial h_{T-1}/\partial h_k \rVert_2$ vanishes.
 # - The GRU ties the LSTM's forget and input gates into one update gate ($u$ and $1-u$), drops the output gate and the separate cell state, and adds a reset gate on the candidate's recurrent term; Keras applies it after the matrix product (`reset_after=True`) and keeps the old state where $u$ is near 1.
 # - With about the same number of parameters (a SimpleRNN of 32 units, a GRU and an LSTM of 16), on ten seeds out of ten the SimpleRNN stayed at the constant predictor's error on the adding problem at $T = 50$ while both gated cells solved it.
 #
