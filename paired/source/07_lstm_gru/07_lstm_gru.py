@@ -229,7 +229,7 @@ print("your counts agree with Keras")
 # ## Exercise 3: one LSTM step backward (8 points)
 #
 # **First, your forward step.** Paste your `lstm_step_forward` from unit 06 (Exercise 5) into the first cell below: the LSTM step with Keras's gate order i, f, c, o, `Wx` `(D, 4H)`, `Wh` `(H, 4H)`, `b` `(4H,)`, returning `(h_next, c_next, cache)`.
-# Its `cache` is yours: put in it what your backward pass needs (for example the inputs, the weights, the four gates and `c_next`), as NumPy arrays, numbers, and tuples, lists or dicts of them: the grader hands it from your forward step to your backward step as plain data, so a function or another object in it would not arrive.
+# Its `cache` is yours: put in it what your backward pass needs (for example the inputs, the weights, the four gates and `c_next`).
 # The tests of this exercise get the cache from **your** `lstm_step_forward`; each of them first checks that step against `keras.layers.LSTMCell` (in float64, to a relative error of $10^{-6}$) and says so if it is the step that is wrong.
 # It earns no points of its own.
 #
