@@ -198,7 +198,7 @@ for label, values in norms.items():
 #
 # ## 4. The GRU: two gates, one state
 #
-# Cho et al. (2014) kept the additive update and dropped the rest.
+# Cho et al. (2014) proposed a lighter gated cell: it keeps a gated, additive update of the state, and has no separate cell state and no output gate.
 # In Keras's convention (`reset_after=True`, the default; notation in `docs/notation.md`):
 #
 # $$u_t = \sigma(x_t W_{xu} + b_u + h_{t-1} W_{hu} + b'_u), \qquad r_t = \sigma(x_t W_{xr} + b_r + h_{t-1} W_{hr} + b'_r),$$
