@@ -17,4 +17,5 @@ UNITS = (
     "04_gym_workout",
     "05_architectures",
     "06_gradient_problems",
+    "07_lstm_gru",
 )
