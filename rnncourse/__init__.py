@@ -17,4 +17,5 @@ UNITS = (
     "04_gym_workout",
     "05_architectures",
     "06_gradient_problems",
+    "08_deep_bidirectional_attention",
 )
