@@ -178,7 +178,7 @@ def attention_heatmap(weights, source_words, target_chars, ax=None, title="Atten
 def accuracy_by_seed(results, title, ylabel="accuracy"):
     """Dots per seed for each model: results maps a model's name to its accuracies, one per seed."""
     _, ax = plt.subplots(figsize=(6, 3.2))
-    for position, (name, values) in enumerate(results.items()):
+    for position, values in enumerate(results.values()):
         ax.scatter(np.full(len(values), position), values, alpha=0.7)
     ax.set_xticks(range(len(results)), list(results))
     ax.set_xlim(-0.5, len(results) - 0.5)

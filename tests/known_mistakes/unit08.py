@@ -219,3 +219,36 @@ RIGHT_VARIANTS = [
                  attention(scores="(keys @ query[:, :, None])[:, :, 0]",
                            context="(weights[:, None, :] @ values)[:, 0, :]")),
 ]
+
+TRANSLATOR = """def build_attention_translator(source_vocab_size, target_vocab_size):
+    source = keras.Input(shape=(None,), dtype="int32")
+    decoder_inputs = keras.Input(shape=(None,), dtype="int32")
+    words = keras.layers.Embedding(source_vocab_size, 16, mask_zero=True)(source)
+    encoder_states = {encoder}(words)
+    previous = keras.layers.Embedding(target_vocab_size, 16)(decoder_inputs)
+    queries = {decoder}(previous)
+    contexts = keras.layers.Attention()([queries, encoder_states])
+    both = {both}
+    probabilities = keras.layers.Dense(target_vocab_size, activation="softmax")(both)
+    model = keras.Model([source, decoder_inputs], probabilities)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="sparse_categorical_crossentropy")
+    return model
+"""
+RIGHT_TRANSLATOR = dict(encoder="keras.layers.Bidirectional(keras.layers.GRU(32, return_sequences=True))",
+                        decoder="keras.layers.GRU(64, return_sequences=True)",
+                        both="keras.layers.Concatenate()([queries, contexts])")
+
+
+def translator(**changes):
+    return TRANSLATOR.format(**{**RIGHT_TRANSLATOR, **changes})
+
+
+TRANSLATOR_TESTS = ("test_attention_translator_outputs", "test_attention_translator_learns")
+
+MISTAKES += [
+    Mistake("contexts computed but not used: the decoder never sees the source", "build_attention_translator",
+            translator(both="queries"), TRANSLATOR_TESTS, says="do not depend on the source"),
+    Mistake("bidirectional decoder: it reads the later decoder inputs", "build_attention_translator",
+            translator(decoder="keras.layers.Bidirectional(keras.layers.GRU(32, return_sequences=True))"),
+            TRANSLATOR_TESTS, says="after step 4 changed"),
+]

@@ -9,12 +9,13 @@
 # - run a bidirectional RNN: a forward and a backward layer, each with its own weights, and line their states up in time as `keras.layers.Bidirectional` does;
 # - use it to tag a word whose tag depends on a later word, which no left-to-right tagger can do;
 # - compute dot-product attention for one query, with a mask, stably for large scores, as `keras.layers.Attention` does;
+# - build an encoder-decoder whose decoder reads the source only through attention, and see it learn in a few epochs what unit 05's translator could not;
 # - read an attention heatmap and say why attention helps an encoder-decoder more as its inputs get longer.
 #
 # **How it is graded.** Each exercise says its points.
 # The locked test cells below each exercise run visible tests that compare your functions with Keras in float32.
 # When you submit, the same cells also run hidden tests on fresh sizes and values in float64; each exercise states how closely your results must agree there, so make your code work for any sizes, not only the ones shown.
-# One test runs your bidirectional RNN with the weights of a tagger that Keras trained (a few seconds).
+# One test runs your bidirectional RNN with the weights of a tagger that Keras trained (a few seconds); one trains your translator of Exercise 4 (about 20 seconds).
 # One question is answered in words and graded by a person.
 # Keep the function names and signatures as they are.
 #
@@ -24,7 +25,7 @@
 import rnncourse  # keeps TensorFlow's log lines out of your test cells; import it first
 import numpy as np
 import keras
-from rnncourse import attention_data, checks, oracles
+from rnncourse import arch_data, attention_data, checks, oracles
 
 np.set_printoptions(precision=4, suppress=True)
 TOLERANCE = dict(rtol=1e-4, atol=1e-5)  # Keras computes in float32: agreement to about 1e-5 is all we can ask
@@ -536,7 +537,135 @@ for N, T, H, V in [(2, 9, 6, 3), (7, 4, 3, 5)]:
 print("dot_product_attention is stable for large scores")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "ex4_prompt", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ## Exercise 4: reading attention (3 points, graded by hand)
+# ## Exercise 4: a dates translator with attention (3 points)
+#
+# Unit 05's translator hands the source to its decoder through one state, the encoder's last.
+# Here you build one whose decoder gets the source **only** through attention: its recurrent layer starts from the zero state, and at every step it attends over all the states of a bidirectional encoder.
+#
+# Write `build_attention_translator(source_vocab_size, target_vocab_size)` that returns a compiled Keras model with two inputs, `[source_ids, decoder_inputs]` of shapes `(N, T_in)` and `(N, T_out)` (int32), and one output, the probabilities of the next target token, `(N, T_out, target_vocab_size)`:
+# - the encoder: `keras.layers.Embedding(source_vocab_size, 16, mask_zero=True)` on the source, then `keras.layers.Bidirectional(keras.layers.GRU(32, return_sequences=True))`: its states, `(N, T_in, 64)`, are the keys and the values;
+# - the decoder: `keras.layers.Embedding(target_vocab_size, 16)` on the decoder inputs, then `keras.layers.GRU(64, return_sequences=True)` (no initial state): its states, `(N, T_out, 64)`, are the queries;
+# - `keras.layers.Attention()([queries, encoder_states])` (the values are also the keys): one context per decoder step, `(N, T_out, 64)`; the embedding's mask reaches it, so the source's padding gets weight 0;
+# - `keras.layers.Concatenate()` of the decoder states and the contexts, then `keras.layers.Dense(target_vocab_size, activation="softmax")`;
+# - compile with `optimizer=keras.optimizers.Adam(learning_rate=0.01)` and `loss="sparse_categorical_crossentropy"`.
+#
+# The decoder is trained with teacher forcing: its inputs are the targets shifted one step right, after `<start>` (`arch_data.make_dates` makes both, as in unit 05).
+#
+# *Checked by:* (1 point) the shape of the outputs for several `T_in` and `T_out`; outputs that depend on the source (other sources change some output by more than $10^{-7}$); an output at step $t$ that does not depend on the decoder inputs after $t$ (unchanged to $10^{-5}$ when only later decoder inputs change).
+# (2 points) Trained for 3 epochs on 3000 dates (batches of 64, seed 0), the model translates at least 60% of 300 held-out dates exactly (all ten characters), decoded greedily by the test's own loop; the hidden test asks the same of 300 other dates.
+# Unit 05's translator without attention (an LSTM encoder-decoder with 32 units), trained on the same dates for as long, translated at most 5% of them exactly with every seed from 0 to 9; the lecture shows both.
+
+# %% nbgrader={"grade": false, "grade_id": "build_attention_translator", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def build_attention_translator(source_vocab_size, target_vocab_size):
+    """A compiled Keras model: [source ids (N, T_in), decoder inputs (N, T_out)] -> target probabilities (N, T_out, V)."""
+    ### BEGIN SOLUTION
+    source = keras.Input(shape=(None,), dtype="int32")
+    decoder_inputs = keras.Input(shape=(None,), dtype="int32")
+    words = keras.layers.Embedding(source_vocab_size, 16, mask_zero=True)(source)
+    encoder_states = keras.layers.Bidirectional(keras.layers.GRU(32, return_sequences=True))(words)
+    previous = keras.layers.Embedding(target_vocab_size, 16)(decoder_inputs)
+    queries = keras.layers.GRU(64, return_sequences=True)(previous)
+    contexts = keras.layers.Attention()([queries, encoder_states])
+    both = keras.layers.Concatenate()([queries, contexts])
+    probabilities = keras.layers.Dense(target_vocab_size, activation="softmax")(both)
+    model = keras.Model([source, decoder_inputs], probabilities)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="sparse_categorical_crossentropy")
+    return model
+    ### END SOLUTION
+
+
+# %% [markdown]
+# Try it on four dates: one distribution over the target tokens per decoder step.
+
+# %%
+try_source, try_in, _ = arch_data.make_dates(4, seed=0)
+translator_try = build_attention_translator(len(arch_data.SOURCE_VOCAB), len(arch_data.TARGET_VOCAB))
+print(np.asarray(translator_try([try_source, try_in], training=False)).shape)
+
+
+# %% nbgrader={"grade": false, "grade_id": "translator_helpers", "locked": true, "schema_version": 3, "solution": false, "task": false}
+SV, TV = len(arch_data.SOURCE_VOCAB), len(arch_data.TARGET_VOCAB)
+
+
+def translator_outputs(model, inputs):
+    """The model's outputs as a NumPy array; a call that fails becomes a failed check that says so."""
+    try:
+        return np.asarray(model(inputs, training=False))
+    except (ValueError, TypeError) as error:
+        shapes = " and ".join(str(np.shape(a)) for a in inputs)
+        raise AssertionError(f"calling the model on inputs of shapes {shapes} failed with {type(error).__name__}: "
+                             f"{str(error).strip().splitlines()[0][:300]}") from None
+
+
+def check_translator(model):
+    """Fail unless `model` is a Keras model whose outputs have the right shapes, read the source and never look ahead."""
+    checks.check_type("build_attention_translator(...)", model, keras.Model)
+    source, decoder_in, _ = arch_data.make_dates(8, seed=0)
+    outputs = translator_outputs(model, [source, decoder_in])
+    checks.check_shape(f"the outputs for a source of shape {source.shape} and decoder inputs of shape {decoder_in.shape}",
+                       outputs, (8, decoder_in.shape[1], TV))
+    checks.check_shape("the outputs for a source of shape (8, 5) and decoder inputs of shape (8, 3)",
+                       translator_outputs(model, [source[:, -5:], decoder_in[:, :3]]), (8, 3, TV))
+    if np.allclose(translator_outputs(model, [source[::-1], decoder_in]), outputs, atol=1e-7):
+        raise AssertionError("the outputs do not depend on the source: the decoder must attend over the encoder's states")
+    changed = decoder_in.copy()
+    changed[:, 5:] = arch_data.START
+    if not np.allclose(translator_outputs(model, [source, changed])[:, :5], outputs[:, :5], atol=1e-5):
+        raise AssertionError("the outputs at steps 0 to 4 changed when only the decoder inputs after step 4 changed: the "
+                             "decoder must read its inputs left to right only (a GRU, not a bidirectional layer)")
+
+
+def greedy_translations(model, spelled):
+    """The test's greedy decoding: from <start>, append the most probable token for TARGET_LENGTH steps, then cut at <end>."""
+    source_ids = arch_data.encode_source(spelled)
+    written = np.full((len(spelled), 1), arch_data.START)
+    for _ in range(arch_data.TARGET_LENGTH):
+        next_token = translator_outputs(model, [source_ids, written])[:, -1].argmax(axis=-1)
+        written = np.concatenate([written, next_token[:, None]], axis=1)
+    return arch_data.decode_target(written[:, 1:])
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_attention_translator_outputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+"""build_attention_translator: [source (N, T_in), decoder inputs (N, T_out)] in, (N, T_out, V) out; the outputs depend on the source and never on later decoder inputs."""
+check_translator(checks.call(build_attention_translator, SV, TV))
+### BEGIN HIDDEN TESTS
+model = checks.call(build_attention_translator, 17, 6)  # other vocabularies, N, T_in and T_out
+checks.check_shape("the outputs of build_attention_translator(17, 6) for a source of shape (2, 7) and decoder inputs of "
+                   "shape (2, 4)", translator_outputs(model, [np.arange(1, 15).reshape(2, 7) % 17,
+                                                              np.full((2, 4), 3)]), (2, 4, 6))
+### END HIDDEN TESTS
+print("the translator has the right shapes, reads the source and never looks ahead")
+
+# %% nbgrader={"grade": true, "grade_id": "test_attention_translator_learns", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+"""Trained for 3 epochs on 3000 dates, the translator with attention translates at least 60% of 300 held-out dates exactly; without attention, unit 05's translator stays at or below 5%."""
+LEVEL = 0.6  # the reference translates 0.97 to 1.00 of them with seeds 0 to 9; unit 05's, without attention, 0.01 to 0.05
+date_translator = None  # the trained model
+model = checks.call(build_attention_translator, SV, TV)
+check_translator(model)
+if not getattr(model, "compiled", True):
+    raise AssertionError("build_attention_translator must return a compiled model: call model.compile(...) first")
+keras.utils.set_random_seed(0)  # the same initial weights and batches in every run
+date_translator = checks.call(build_attention_translator, SV, TV)
+source, decoder_in, decoder_out = arch_data.make_dates(3000, seed=1)
+date_translator.fit([source, decoder_in], decoder_out, epochs=3, batch_size=64, verbose=0)
+
+def check_exact(seed):
+    spelled, iso = arch_data.make_date_texts(300, seed=seed)
+    translations = greedy_translations(date_translator, spelled)
+    exact = float(np.mean([got == wanted for got, wanted in zip(translations, iso)]))
+    print(f"exactly right: {exact:.3f} of 300 held-out dates; '{spelled[0]}' -> {translations[0]} (expected {iso[0]})")
+    if exact < LEVEL:
+        raise AssertionError(f"exactly translated held-out dates: expected at least {LEVEL}, got {exact:.3f}. Check the "
+                             f"layers and their sizes against the prompt, and the compile step")
+
+check_exact(seed=3)
+### BEGIN HIDDEN TESTS
+check_exact(seed=4)
+### END HIDDEN TESTS
+print("attention makes the translator learn the dates in 3 epochs")
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "ex5_prompt", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## Exercise 5: reading attention (3 points, graded by hand)
 #
 # The lecture trains unit 05's dates translator with and without attention and draws the attention weights of the translator with attention: one row per output character of "2021-03-03", one column per source word of "the third of march twenty twenty one".
 # Answer in a few sentences each.
