@@ -13,7 +13,7 @@
 #
 # **Prerequisites.** Unit 02 (the hidden-state equation), unit 05 (Keras models, tagging, the dates translator, teacher forcing).
 #
-# The assignment asks you to write the deep RNN, the bidirectional RNN and dot-product attention in NumPy.
+# The assignment asks you to write the deep RNN, the bidirectional RNN and dot-product attention in NumPy, and to build a dates translator whose decoder reads the source only through attention.
 
 # %%
 import rnncourse  # first: keeps TensorFlow's C++ log lines off stderr
