@@ -18,4 +18,5 @@ UNITS = (
     "05_architectures",
     "06_gradient_problems",
     "07_lstm_gru",
+    "08_deep_bidirectional_attention",
 )
