@@ -158,7 +158,7 @@ plt.show()
 # At decoder step $j$ its state is the **query** $q$; the encoder's states $k_0, \dots, k_{T-1}$ are the **keys** (and here also the **values** $v_t$).
 # Dot-product attention (Luong et al., 2015) computes
 #
-# $$e_t = q \cdot k_t \quad\text{(scores)}, \qquad \alpha_t = \frac{\exp(e_t)}{\sum_{j=0}^{T-1} \exp(e_j)} \quad\text{(weights)}, \qquad c = \sum_{t=0}^{T-1} \alpha_t v_t \quad\text{(context)}.$$
+# $$e_t = q \cdot k_t \quad\text{(scores)}, \qquad \alpha_t = \frac{\exp(e_t)}{\sum_{j=0}^{T-1} \exp(e_j)} \quad\text{(weights)}, \qquad a = \sum_{t=0}^{T-1} \alpha_t v_t \quad\text{(context)}.$$
 #
 # The weights are positive and sum to 1: the context is a weighted mean of the values, with most weight where the key is most like the query.
 # A mask leaves positions out (the padding of a source): their weight is 0 and the others still sum to 1.
@@ -288,7 +288,7 @@ plt.show()
 #
 # - A **deep RNN** stacks layers; every layer but the top one returns its states at every step (`return_sequences=True`) for the layer above, and each layer has its own weights and size.
 # - A **bidirectional RNN** runs a forward and a backward RNN with separate weights and puts $[\overrightarrow{h}_t, \overleftarrow{h}_t]$ side by side for each step $t$; Keras lists the forward weights first and realigns the backward states in time. It tags words that depend on later words, which no left-to-right tagger can; it cannot be used where the future is not there yet (a decoder, a stream).
-# - **Dot-product attention**: scores $e_t = q \cdot k_t$, weights $\alpha = \mathrm{softmax}(e)$ over the positions, context $c = \sum_t \alpha_t v_t$; masked positions get weight exactly 0; Keras's default does not scale the scores.
+# - **Dot-product attention**: scores $e_t = q \cdot k_t$, weights $\alpha = \mathrm{softmax}(e)$ over the positions, context $a = \sum_t \alpha_t v_t$; masked positions get weight exactly 0; Keras's default does not scale the scores.
 # - With attention, the dates translator's decoder reads the encoder's states directly at every step; under a small training budget it translates most held-out dates exactly where the translator without attention translates few.
 #
 # **Next, unit 09: a capstone on real data.**

@@ -334,7 +334,7 @@ print("your bidirectional RNN reads the future")
 # Attention lets a model look at all the states $k_0, \dots, k_{T-1}$ of a sequence at once (the *keys*), and take from them a weighted mean of *values* $v_0, \dots, v_{T-1}$, with weights that depend on a *query* $q$.
 # For one query, dot-product attention computes
 #
-# $$e_t = q \cdot k_t \quad \text{(the scores)}, \qquad \alpha_t = \frac{\exp(e_t)}{\sum_{j} \exp(e_j)} \quad \text{(the weights, a softmax over } t\text{)}, \qquad c = \sum_{t} \alpha_t v_t \quad \text{(the context)} .$$
+# $$e_t = q \cdot k_t \quad \text{(the scores)}, \qquad \alpha_t = \frac{\exp(e_t)}{\sum_{j} \exp(e_j)} \quad \text{(the weights, a softmax over } t\text{)}, \qquad a = \sum_{t} \alpha_t v_t \quad \text{(the context)} .$$
 #
 # A mask leaves positions out (padding, say): where the mask is False, the weight must be **exactly 0**, and the other weights still sum to 1.
 #
