@@ -2,7 +2,8 @@
 
 Targets (issue 2): at most 60 s wall per notebook, kernel start and imports included, and at
 most 1.5 GB peak resident memory of the kernel, so the course fits a 2 GB JupyterHub pod.
-Run with `make bench`. Exits 1 if a notebook misses a target.
+Run with `make bench` (every unit), or `python benchmarks/run_notebooks.py UNIT ...` for some units.
+Exits 1 if a notebook misses a target.
 """
 import sys
 import time
@@ -43,8 +44,15 @@ def run(path):
     return time.perf_counter() - start, peak, error
 
 
-def main():
+def main(units=()):
+    """Run the notebooks of `units` (e.g. 07_lstm_gru; all units if none), lecture and reference solution."""
     notebooks = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "source").glob("*/*.ipynb"))
+    if units:
+        unknown = set(units) - {path.stem for path in notebooks}
+        if unknown:
+            print(f"no such unit: {', '.join(sorted(unknown))}", file=sys.stderr)
+            return 2
+        notebooks = [path for path in notebooks if path.stem in units]
     rows, all_met = [], True
     for number, path in enumerate(notebooks, 1):
         name = str(path.relative_to(ROOT))
@@ -61,4 +69,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

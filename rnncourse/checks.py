@@ -21,11 +21,13 @@ def check_type(name, got, expected_type):
         raise AssertionError(f"{name}: expected a {wanted}, got {type(got).__name__}")
 
 
-def check_pair(name, result):
-    """Fail unless a function returned a tuple of two things, e.g. `(h_next, cache)`."""
-    if not isinstance(result, tuple) or len(result) != 2:
-        got = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
-        raise AssertionError(f"{name} must return a pair (value, cache); got {got}")
+def check_returns(name, result, names):
+    """Fail unless the function `name` returned a tuple of len(names) things, e.g. `(h_next, cache)`, naming them
+    in the message; return them as a dict by name."""
+    if not isinstance(result, tuple) or len(result) != len(names):
+        got = f"a tuple of {len(result)}" if isinstance(result, tuple) else f"a {type(result).__name__}"
+        raise AssertionError(f"{name} must return a tuple ({', '.join(names)}); got {got}")
+    return dict(zip(names, result))
 
 
 def as_numbers(name, got):

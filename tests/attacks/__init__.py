@@ -83,7 +83,7 @@ WRONG_BUT_RETURNS = {
 
 CHECKS_PATCH = code('''
     import rnncourse.checks
-    for name in ("check_close", "check_shape", "check_pair", "check_equal", "check_type", "check_finite", "call"):
+    for name in ("check_close", "check_shape", "check_returns", "check_equal", "check_type", "check_finite", "call"):
         setattr(rnncourse.checks, name, lambda *args, **kwargs: None)
 ''')
 
@@ -213,7 +213,7 @@ ATTACKS = {
                         or "autograder.agent" in names)
             if under_grader():
                 import rnncourse.checks
-                for name in ("check_close", "check_shape", "check_pair", "check_equal", "check_type", "check_finite"):
+                for name in ("check_close", "check_shape", "check_returns", "check_equal", "check_type", "check_finite"):
                     setattr(rnncourse.checks, name, lambda *args, **kwargs: None)
                 print("grading detected")
         '''),
@@ -511,7 +511,7 @@ NEW_ATTACKS = {
             def call(function, *args):
                 return function(*args)
 
-            for name in ("check_close", "check_shape", "check_pair", "check_equal", "check_type", "check_finite"):
+            for name in ("check_close", "check_shape", "check_returns", "check_equal", "check_type", "check_finite"):
                 setattr(checks, name, lambda *args, **kwargs: None)
             checks.call = call
 

@@ -72,7 +72,7 @@ def random_step_inputs(rng, N, D, H, scale=0.5):
 
 N, D, H = 3, 4, 5  # D != H, so a swapped weight shows up as a shape error
 result = checks.call(rnn_step_forward, *random_step_inputs(np.random.default_rng(0), N, D, H))
-checks.check_pair("rnn_step_forward", result)
+checks.check_returns("rnn_step_forward", result, ("h_next", "cache"))
 checks.check_shape("h_next", result[0], (N, H))
 ### BEGIN HIDDEN TESTS
 for N, D, H in [(1, 2, 6), (7, 9, 2), (8, 1, 3)]:  # no two sizes alike, none as in the visible test
@@ -85,7 +85,7 @@ print("h_next has the right shape")
 """rnn_step_forward matches keras.layers.SimpleRNNCell given the same weights."""
 x, h_prev, Wx, Wh, b = random_step_inputs(np.random.default_rng(1), 3, 4, 5)
 result = checks.call(rnn_step_forward, x, h_prev, Wx, Wh, b)
-checks.check_pair("rnn_step_forward", result)
+checks.check_returns("rnn_step_forward", result, ("h_next", "cache"))
 checks.check_close("h_next", result[0], oracles.simple_rnn_step(x, h_prev, Wx, Wh, b), likely_mistakes={
     "the bias b is missing": oracles.simple_rnn_step(x, h_prev, Wx, Wh, 0 * b),
     "tanh is missing: apply it to x Wx + h_prev Wh + b": oracles.simple_rnn_step(x, h_prev, Wx, Wh, b, activation=None),
@@ -99,7 +99,7 @@ for seed, (N, D, H) in enumerate([(1, 7, 2), (6, 3, 8), (4, 5, 7)]):
     x, h_prev, Wx, Wh, b = random_step_inputs(np.random.default_rng(100 + seed), N, D, H, scale=1.0)
     expected = np.tanh(x @ Wx + h_prev @ Wh + b)
     result = checks.call(rnn_step_forward, x, h_prev, Wx, Wh, b)
-    checks.check_pair("rnn_step_forward", result)
+    checks.check_returns("rnn_step_forward", result, ("h_next", "cache"))
     checks.check_close("h_next in float64", result[0], expected, rtol=1e-10, atol=1e-12)
 ### END HIDDEN TESTS
 print("h_next matches Keras")
@@ -162,12 +162,12 @@ def random_sequence_inputs(rng, N, T, D, H, scale=0.5):
 
 N, T, D, H = 2, 6, 3, 4
 result = checks.call(rnn_forward, *random_sequence_inputs(np.random.default_rng(0), N, T, D, H))
-checks.check_pair("rnn_forward", result)
+checks.check_returns("rnn_forward", result, ("h", "cache"))
 checks.check_shape("h", result[0], (N, T, H))
 ### BEGIN HIDDEN TESTS
 for N, T, D, H in [(1, 4, 2, 3), (3, 9, 7, 5), (5, 2, 1, 8)]:  # no two sizes alike, none as in the visible test
     result = checks.call(rnn_forward, *random_sequence_inputs(np.random.default_rng(N + T + D + H), N, T, D, H))
-    checks.check_pair("rnn_forward", result)
+    checks.check_returns("rnn_forward", result, ("h", "cache"))
     checks.check_shape("h", result[0], (N, T, H))
 ### END HIDDEN TESTS
 print("h has the right shape")
@@ -207,7 +207,7 @@ def blame_the_step(h, expected, inputs, rtol, atol):
 inputs = random_sequence_inputs(np.random.default_rng(1), 2, 6, 3, 4)
 x, h0, Wx, Wh, b = inputs
 result = checks.call(rnn_forward, *inputs)
-checks.check_pair("rnn_forward", result)
+checks.check_returns("rnn_forward", result, ("h", "cache"))
 h = result[0]
 expected = oracles.simple_rnn(x, h0, Wx, Wh, b)
 shifted = np.concatenate([h0[:, None, :], expected[:, :-1, :]], axis=1)
@@ -226,7 +226,7 @@ for seed, (N, T, D, H) in enumerate([(1, 3, 2, 4), (3, 9, 1, 5), (4, 20, 6, 7)])
     for t in range(T):
         expected.append(np.tanh(x[:, t] @ Wx + expected[-1] @ Wh + b))
     result = checks.call(rnn_forward, *inputs)
-    checks.check_pair("rnn_forward", result)
+    checks.check_returns("rnn_forward", result, ("h", "cache"))
     check_states(result[0], np.stack(expected[1:], axis=1), inputs, rtol=1e-10, atol=1e-12)
 ### END HIDDEN TESTS
 print("h matches Keras at every step")
@@ -243,7 +243,7 @@ def check_against_layer(N, T, D, H, seed):
     kernel, recurrent_kernel, bias = layer.get_weights()  # shapes (D, H), (H, H), (H,)
     inputs = (x, np.zeros((N, H), dtype="float32"), kernel, recurrent_kernel, bias)
     result = checks.call(rnn_forward, *inputs)
-    checks.check_pair("rnn_forward", result)
+    checks.check_returns("rnn_forward", result, ("h", "cache"))
     check_states(result[0], expected, inputs, likely_mistakes={
         "Wh is transposed: the recurrent term is h_prev @ Wh":
             oracles.simple_rnn(x, np.zeros((N, H)), kernel, recurrent_kernel.T, bias)})

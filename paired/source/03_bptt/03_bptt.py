@@ -113,14 +113,6 @@ def relative_error(a, b):
     return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
 
 
-def check_returns(name, result, names):
-    """Fail unless `result` is a tuple of len(names) things; return them as a dict by name."""
-    if not isinstance(result, tuple) or len(result) != len(names):
-        got = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
-        raise AssertionError(f"{name} must return a tuple ({', '.join(names)}); got {got}")
-    return dict(zip(names, result))
-
-
 def call_with_cache(function, upstream, cache):
     """Call a backward function on copies of its arguments (checks.call); an error says only what is known."""
     steps = cache if isinstance(cache, list) else [cache]
@@ -292,7 +284,7 @@ STEP_GRADIENTS = ("dx", "dh_prev", "dWx", "dWh", "db")
 def check_step_shapes(N, D, H, seed):
     x, h_prev, Wx, Wh, b, dh = random_rnn_problem(np.random.default_rng(seed), N, 1, D, H)
     _, cache = rnn_step_forward(x[:, 0], h_prev, Wx, Wh, b)
-    got = check_returns("rnn_step_backward", call_with_cache(rnn_step_backward, dh[:, 0], cache), STEP_GRADIENTS)
+    got = checks.check_returns("rnn_step_backward", call_with_cache(rnn_step_backward, dh[:, 0], cache), STEP_GRADIENTS)
     for name, like in zip(STEP_GRADIENTS, (x[:, 0], h_prev, Wx, Wh, b)):
         checks.check_shape(name, got[name], like.shape)
 
@@ -320,7 +312,7 @@ inputs = (x, h_prev, Wx, Wh, b)
 expected = tape_gradients(tf_step, inputs, dh_next)  # before the call; it gets copies anyway (checks.call)
 no_tanh = tape_gradients(lambda *a: tf_step(*a, activation=tf.identity), inputs, dh_next)
 transposed = tape_gradients(tf_step_wh_transposed, inputs, dh_next)
-got = check_returns("rnn_step_backward", call_with_cache(rnn_step_backward, dh_next, cache), STEP_GRADIENTS)
+got = checks.check_returns("rnn_step_backward", call_with_cache(rnn_step_backward, dh_next, cache), STEP_GRADIENTS)
 missing_tanh = "the tanh derivative is missing: multiply dh_next by (1 - h_next**2) first (h_next is in the cache)"
 for i, name in enumerate(STEP_GRADIENTS):
     mistakes = {missing_tanh: no_tanh[i]}
@@ -420,7 +412,7 @@ GRADIENTS = ("dx", "dh0", "dWx", "dWh", "db")
 def check_backward_shapes(N, T, D, H, seed):
     x, h0, Wx, Wh, b, dh = random_rnn_problem(np.random.default_rng(seed), N, T, D, H)
     _, cache = rnn_forward(x, h0, Wx, Wh, b)
-    got = check_returns("rnn_backward", call_with_cache(rnn_backward, dh, cache), GRADIENTS)
+    got = checks.check_returns("rnn_backward", call_with_cache(rnn_backward, dh, cache), GRADIENTS)
     for name, like in zip(GRADIENTS, (x, h0, Wx, Wh, b)):
         checks.check_shape(name, got[name], like.shape)
 
@@ -451,7 +443,7 @@ mistakes = {
     "the tanh derivative is missing (see rnn_step_backward)":
         tape_gradients(lambda *a: tf_rnn(*a, activation=tf.identity), inputs, dh),
 }
-got = check_returns("rnn_backward", call_with_cache(rnn_backward, dh, cache), GRADIENTS)
+got = checks.check_returns("rnn_backward", call_with_cache(rnn_backward, dh, cache), GRADIENTS)
 for i, name in enumerate(GRADIENTS):
     likely = {sentence: wrong[i] for sentence, wrong in mistakes.items()}
     if name == "dh0":
@@ -554,7 +546,7 @@ def tf_losses(scores, y):
 
 scores, y = cross_entropy_problem(np.random.default_rng(7), N=2, T=3, V=5)
 result = checks.call(softmax_cross_entropy, scores, y)
-loss = check_returns("softmax_cross_entropy", result, ("loss", "dscores"))["loss"]
+loss = checks.check_returns("softmax_cross_entropy", result, ("loss", "dscores"))["loss"]
 tf_results = tf_losses(scores, y)
 checks.check_close("loss", loss, tf_results["right"][0], **TOLERANCE, likely_mistakes={
     "the loss is averaged over the N sequences only: divide the sum by N * T, the number of positions":
@@ -577,7 +569,7 @@ print("the loss is right")
 # %% nbgrader={"grade": true, "grade_id": "test_softmax_cross_entropy_gradient", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """dscores is the gradient of the mean loss, as tf.GradientTape computes it."""
 scores, y = cross_entropy_problem(np.random.default_rng(8), N=3, T=2, V=4)
-dscores = check_returns("softmax_cross_entropy", checks.call(softmax_cross_entropy, scores, y), ("loss", "dscores"))["dscores"]
+dscores = checks.check_returns("softmax_cross_entropy", checks.call(softmax_cross_entropy, scores, y), ("loss", "dscores"))["dscores"]
 tf_results = tf_losses(scores, y)
 checks.check_close("dscores", dscores, tf_results["right"][1], **TOLERANCE, likely_mistakes={
     "1 is not subtracted at the true class: dscores is (p - 1 at the true class, p elsewhere) / (N * T)":
@@ -708,7 +700,7 @@ np.abs(dx_c[0]).sum(axis=-1)  # one number per step
 x, h0, Wx, Wh, b, dh = random_rnn_problem(np.random.default_rng(5), N=2, T=6, D=3, H=4)
 expected = tape_gradients(tf_rnn, (x, h0, Wx, Wh, b), dh)
 for chunk in (6, 10):
-    got = check_returns("truncated_bptt_gradients", checks.call(truncated_bptt_gradients, x, h0, Wx, Wh, b, dh, chunk), GRADIENTS)
+    got = checks.check_returns("truncated_bptt_gradients", checks.call(truncated_bptt_gradients, x, h0, Wx, Wh, b, dh, chunk), GRADIENTS)
     for name, e in zip(GRADIENTS, expected):
         checks.check_close(f"{name} with chunk={chunk} and T=6", got[name], e, **TOLERANCE)
 ### BEGIN HIDDEN TESTS
@@ -727,7 +719,7 @@ def check_cut(N, T, D, H, chunk, seed):
     x, h0, Wx, Wh, b, dh = random_rnn_problem(np.random.default_rng(seed), N, T, D, H)
     last = (T - 1) // chunk * chunk  # the first step of the last chunk
     dh[:, :last] = 0                 # a loss on the last chunk only
-    got = check_returns("truncated_bptt_gradients", checks.call(truncated_bptt_gradients, x, h0, Wx, Wh, b, dh, chunk), GRADIENTS)
+    got = checks.check_returns("truncated_bptt_gradients", checks.call(truncated_bptt_gradients, x, h0, Wx, Wh, b, dh, chunk), GRADIENTS)
     leaked = max(np.abs(got["dx"][:, :last]).max(), np.abs(got["dh0"]).max())
     if leaked > 1e-12:
         raise AssertionError(
@@ -755,7 +747,7 @@ print("the gradient stops at chunk boundaries and the state carries on")
 """truncated_bptt_gradients agrees with tf.GradientTape when the state's gradient is stopped at every boundary."""
 x, h0, Wx, Wh, b, dh = random_rnn_problem(np.random.default_rng(11), N=2, T=8, D=3, H=4)
 chunk, inputs = 3, (x, h0, Wx, Wh, b)  # chunks: steps 0-2, 3-5, 6-7
-got = check_returns("truncated_bptt_gradients", checks.call(truncated_bptt_gradients, x, h0, Wx, Wh, b, dh, chunk), GRADIENTS)
+got = checks.check_returns("truncated_bptt_gradients", checks.call(truncated_bptt_gradients, x, h0, Wx, Wh, b, dh, chunk), GRADIENTS)
 expected = tape_gradients(lambda *a: tf_rnn(*a, cut_every=chunk), inputs, dh)
 mistakes = [
     ("the gradient is not cut: it flows across chunk boundaries as in full BPTT", tape_gradients(tf_rnn, inputs, dh)),
@@ -856,7 +848,7 @@ def tf_model_loss(x, y, h0, gradient_at="all", Wy_at="all"):
 problem, x, y, h0 = model_problem(np.random.default_rng(12), N=2, T=5, V=6, H=4)
 weights = [problem[k] for k in PARAMS]
 result = checks.call(model_loss_and_gradients, problem, x, y, h0)
-got = check_returns("model_loss_and_gradients", result, ("loss", "grads", "h_last"))
+got = checks.check_returns("model_loss_and_gradients", result, ("loss", "grads", "h_last"))
 checks.check_close("loss", got["loss"], float(tf_model_loss(x, y, h0)(*[tf.constant(w, tf.float32) for w in weights])), **TOLERANCE)
 checks.check_type("grads", got["grads"], dict)
 checks.check_equal("the keys of grads", sorted(got["grads"]), sorted(PARAMS))

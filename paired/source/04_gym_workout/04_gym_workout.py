@@ -176,9 +176,7 @@ print(X_try[0])  # the days before day 4: biceps, missed, missed
 """make_training_pairs returns (X, y): X (num_pairs, window, NUM_TOKENS) floats, y (num_pairs,) integers."""
 def check_pair_shapes(workouts, window):
     result = checks.call(make_training_pairs, workouts, window)
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise AssertionError(f"make_training_pairs must return a tuple (X, y); got {type(result).__name__}")
-    X, y = result
+    X, y = checks.check_returns("make_training_pairs", result, ("X", "y")).values()
     pairs = int(np.sum(workouts[window:] != MISSED))
     name = f"X for a log of {len(workouts)} days and window {window}"
     if np.ndim(X) == 2:
@@ -304,8 +302,7 @@ def as_vector(name, value, size):
     return value.reshape(size)
 
 result = checks.call(h0_y0_by_hand)
-if not isinstance(result, tuple) or len(result) != 2:
-    raise AssertionError("h0_y0_by_hand must return a tuple (h_0, y_0)")
+checks.check_returns("h0_y0_by_hand", result, ("h_0", "y_0"))
 h_0 = as_vector("h_0", result[0], 2)
 x0, Wxh, bh = HAND["x0"], HAND["Wxh"], HAND["bh"]
 right_h0 = oracles.simple_rnn(x0[:, None, :], np.zeros((1, 2)), Wxh, HAND["Whh"], bh)[0, 0]
@@ -323,8 +320,7 @@ print("h_0 is right")
 """h0_y0_by_hand: y_0 = h_0 W_hy + b_y, the scores before any softmax, to within 0.002."""
 Why, by = HAND["Why"], HAND["by"]
 result = checks.call(h0_y0_by_hand)
-if not isinstance(result, tuple) or len(result) != 2:
-    raise AssertionError("h0_y0_by_hand must return a tuple (h_0, y_0)")
+checks.check_returns("h0_y0_by_hand", result, ("h_0", "y_0"))
 h_0 = as_vector("h_0", result[0], 2)
 y_0 = as_vector("y_0", result[1], 4)
 right_h0 = oracles.simple_rnn(HAND["x0"][:, None, :], np.zeros((1, 2)), HAND["Wxh"], HAND["Whh"], HAND["bh"])[0, 0]
@@ -394,8 +390,7 @@ def random_first_step_inputs(rng, N, D, H, V):
 
 inputs = random_first_step_inputs(np.random.default_rng(7), N=3, D=4, H=5, V=6)  # all different: a transposed weight fails
 result = checks.call(first_step, *inputs.values())
-if not isinstance(result, tuple) or len(result) != 2:
-    raise AssertionError("first_step must return a tuple (h_0, y_0)")
+checks.check_returns("first_step", result, ("h_0", "y_0"))
 h_0, y_0 = result
 right_h0, right_y0 = keras_first_step(**inputs)
 x0, Wxh, bh, Why, by = (inputs[k] for k in ("x0", "Wxh", "bh", "Why", "by"))

@@ -366,8 +366,7 @@ grads = random_gradients(np.random.default_rng(6), [(3, 4), (4,), (2, 2, 2)])
 norm = np.sqrt(sum(np.sum(g ** 2) for g in grads))  # about 4.6
 for max_norm in (norm / 2, 2 * norm):  # above the threshold, then below it
     result = checks.call(clip_by_global_norm, grads, max_norm)
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise AssertionError("clip_by_global_norm must return a pair (clipped, global_norm)")
+    checks.check_returns("clip_by_global_norm", result, ("clipped", "global_norm"))
     got, got_norm = result
     check_gradient_list(f"clipped (max_norm={max_norm:.3g})", got, grads)
     expected, expected_norm = tf.clip_by_global_norm([tf.constant(g, tf.float32) for g in grads], max_norm)
@@ -406,8 +405,7 @@ def global_norm(arrays):
 
 def check_properties(grads, max_norm):
     result = checks.call(clip_by_global_norm, grads, max_norm)
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise AssertionError("clip_by_global_norm must return a pair (clipped, global_norm)")
+    checks.check_returns("clip_by_global_norm", result, ("clipped", "global_norm"))
     clipped, norm = result
     check_gradient_list("clipped", clipped, grads)
     checks.check_finite("clipped", np.concatenate([np.ravel(c) for c in clipped]),
@@ -445,8 +443,7 @@ print("clip_by_global_norm has all the properties it should")
 """clip_by_global_norm returns a list of arrays and leaves the caller's grads unchanged."""
 grads = random_gradients(np.random.default_rng(8), [(4, 3), (3,), (2, 5)], scale=5.0)  # global norm about 19: clipped
 result = checks.call(clip_by_global_norm, grads, 1.0, inputs_unchanged=True)  # fails, naming where, if grads changed
-if not isinstance(result, tuple) or len(result) != 2:
-    raise AssertionError("clip_by_global_norm must return a pair (clipped, global_norm)")
+checks.check_returns("clip_by_global_norm", result, ("clipped", "global_norm"))
 check_gradient_list("clipped", result[0], grads)
 ### BEGIN HIDDEN TESTS
 grads = random_gradients(np.random.default_rng(502), [(6, 7), (9,)], scale=3.0)
@@ -602,9 +599,7 @@ def swap_blocks(W, first, second):
 
 def check_triple(result):
     """Fail unless lstm_step_forward returned (h_next, c_next, cache); return it."""
-    if not isinstance(result, tuple) or len(result) != 3:
-        got = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
-        raise AssertionError(f"lstm_step_forward must return a tuple (h_next, c_next, cache); got {got}")
+    checks.check_returns("lstm_step_forward", result, ("h_next", "c_next", "cache"))
     return result
 
 

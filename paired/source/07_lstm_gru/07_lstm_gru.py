@@ -86,7 +86,7 @@ print("keras.layers.GRUCell:\n", gated.gru_step(x_try, h_try, Wx_try, Wh_try, b_
 def gru_result(*inputs):
     """h_next from your gru_step_forward, called on copies of the inputs; fails unless it returned (h_next, cache)."""
     result = checks.call(gru_step_forward, *inputs)
-    checks.check_pair("gru_step_forward", result)
+    checks.check_returns("gru_step_forward", result, ("h_next", "cache"))
     return result[0]
 
 
@@ -306,9 +306,7 @@ def forward_cache(x, h_prev, c_prev, Wx, Wh, b):
     """The cache of your lstm_step_forward, after checking that step against keras.layers.LSTMCell in float64."""
     result = checks.call(lstm_step_forward, x, h_prev, c_prev, Wx, Wh, b)
     try:
-        if not isinstance(result, tuple) or len(result) != 3:
-            got = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
-            raise AssertionError(f"it must return a tuple (h_next, c_next, cache); got {got}")
+        checks.check_returns("it", result, ("h_next", "c_next", "cache"))
         h_expected, c_expected = gated.lstm_step(x, h_prev, c_prev, Wx, Wh, b, dtype="float64")
         checks.check_close("c_next", result[1], c_expected, rtol=1e-6, atol=1e-9)
         checks.check_close("h_next", result[0], h_expected, rtol=1e-6, atol=1e-9)
@@ -322,10 +320,7 @@ def backward_result(dh_next, dc_next, inputs):
     """Your lstm_step_backward for the cache of your lstm_step_forward on `inputs`: the six gradients by name."""
     cache = forward_cache(*inputs)
     result = checks.call(lstm_step_backward, dh_next, dc_next, cache)
-    if not isinstance(result, tuple) or len(result) != 6:
-        got = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
-        raise AssertionError(f"lstm_step_backward must return a tuple ({', '.join(LSTM_GRADIENTS)}); got {got}")
-    return dict(zip(LSTM_GRADIENTS, result))
+    return checks.check_returns("lstm_step_backward", result, LSTM_GRADIENTS)
 
 
 def lstm_gates(x, h_prev, c_prev, Wx, Wh, b):

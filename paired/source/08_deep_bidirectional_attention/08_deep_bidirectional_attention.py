@@ -393,7 +393,7 @@ def check_attention(query, keys, values, mask=None):
     """Call dot_product_attention, check it returns (context (N, V), weights (N, T)); return both as arrays."""
     N, T, V = values.shape
     result = checks.call(dot_product_attention, query, keys, values, mask)
-    checks.check_pair("dot_product_attention", result)
+    checks.check_returns("dot_product_attention", result, ("context", "weights"))
     context, weights = result
     sizes = f"for query {query.shape}, keys {keys.shape}, values {values.shape}"
     checks.check_shape(f"weights {sizes}", weights, (N, T))
