@@ -88,6 +88,27 @@ def pytest_collection_modifyitems(config, items):
             item._id = NodeId.parse(item.nodeid + suffix)
 
 
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium, headless, started once for each test module that uses it.
+
+    While Playwright's sync API is alive the main thread looks like it runs an asyncio loop, which
+    nbclient (other tests on the same worker) cannot share; module scope closes it right after.
+    """
+    from playwright.sync_api import sync_playwright
+
+    from course_lab import CHROMIUM, CHROMIUM_ARGS
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's chromium package "
+                    "(.ci/run does) or point COURSE_CHROMIUM at a Chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 @pytest.fixture(scope="session")
 def course_server(tmp_path_factory):
     """One `make start NO_BROWSER=1` per xdist worker; its tests share the xdist group "jupyter"."""

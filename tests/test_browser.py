@@ -9,7 +9,6 @@ in the formgrader. Each test saves screenshots (see the "browser screenshots:" l
 Notebooks are opened from copies in a scratch folder under the served root (build/, git-ignored):
 running cells and validating save the notebook, and the committed files must not change.
 """
-import os
 import re
 import shutil
 import tempfile
@@ -18,11 +17,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from autograder.course import COURSE_ROOT, assignment_notebook
 from conftest import UNITS
-from course_lab import BUILD, CHROMIUM, CHROMIUM_ARGS, TRACEBACK, VIEWPORT, Notebook, Screenshots, error_name
+from course_lab import BUILD, TRACEBACK, VIEWPORT, Notebook, Screenshots, error_name
 
 # One worker owns the server and the browser; see course_server in conftest.py.
 pytestmark = [pytest.mark.xdist_group("jupyter"), pytest.mark.browser, pytest.mark.slow]
@@ -38,24 +37,6 @@ LECTURE = "02_hidden_state"
 # The first cell of an assignment imports NumPy, TensorFlow and Keras (through rnncourse): a
 # student should not wait longer than this (seconds, on a busy 2-core machine) for it.
 FIRST_RUN_LIMIT = 60
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Debian's Chromium, headless, for this module only.
-
-    While Playwright's sync API is alive the main thread looks like it runs an asyncio loop, which
-    nbclient (other tests on the same worker) cannot share; module scope closes it right after.
-    """
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's chromium package "
-                    "(.ci/run does) or point COURSE_CHROMIUM at a Chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture(scope="module")

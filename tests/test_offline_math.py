@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
-from playwright.sync_api import sync_playwright
 
 from autograder.course import make_scratch_course, run_nbgrader
-from course_lab import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, Screenshots, free_port
+from course_lab import VIEWPORT, Screenshots, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.sandbox, pytest.mark.slow]
 
@@ -44,19 +43,9 @@ def course():
     shutil.rmtree(holder, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def offline_page(browser, request):
+def offline_page(chromium, request):
     """A tab whose every request outside this machine fails, as with no internet; the requests it tried."""
-    context = browser.new_context(viewport=VIEWPORT)
+    context = chromium.new_context(viewport=VIEWPORT)
     tried = []
 
     def route(handled):
@@ -79,8 +68,8 @@ def drawn_formulas(page):
     return sum(width > 2 for width in sizes), page.locator("body").inner_text()
 
 
-def test_feedback_opened_from_disk_shows_math(course, browser, request):
-    context, page, tried = offline_page(browser, request)
+def test_feedback_opened_from_disk_shows_math(course, chromium, request):
+    context, page, tried = offline_page(chromium, request)
     try:
         page.goto((course / "feedback" / STUDENT / UNIT / f"{UNIT}.html").as_uri())
         drawn, text = drawn_formulas(page)
@@ -114,14 +103,14 @@ def wait_for(port, process, timeout=120):
     raise AssertionError(f"jupyter server did not answer within {timeout} s")
 
 
-def test_formgrader_shows_math_in_a_submission(course, browser, request):
+def test_formgrader_shows_math_in_a_submission(course, chromium, request):
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         submission = gradebook.find_submission_notebook(UNIT, UNIT, STUDENT).id
     port = free_port()
     server = start_server(course, port)
     try:
         wait_for(port, server)
-        context, page, _ = offline_page(browser, request)
+        context, page, _ = offline_page(chromium, request)
         try:
             page.goto(f"http://127.0.0.1:{port}/formgrader/submissions/{submission}/?token={TOKEN}")
             drawn, text = drawn_formulas(page)
