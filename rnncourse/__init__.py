@@ -19,4 +19,5 @@ UNITS = (
     "06_gradient_problems",
     "07_lstm_gru",
     "08_deep_bidirectional_attention",
+    "09_capstone_forecasting",
 )
