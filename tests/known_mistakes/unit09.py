@@ -44,7 +44,7 @@ FORECASTER = """def build_forecaster(window):
     return model
 """
 RIGHT_FORECASTER = dict(layers="keras.layers.GRU(32), keras.layers.Dense(1)",
-                        compile='model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="mse")')
+                        compile='model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.005), loss="mse")')
 
 
 def forecaster(**changes):
@@ -141,7 +141,7 @@ MISTAKES = [
             ("test_forecaster_outputs",), says="did not change when the first step of each window changed"),
     Mistake("model not compiled", "build_forecaster", forecaster(compile="pass"), ("test_forecaster_learns",),
             says="must return a compiled model"),
-    Mistake("plain SGD with a tiny learning rate: it has not learned in 20 epochs", "build_forecaster",
+    Mistake("plain SGD with a tiny learning rate: it has not learned in 30 epochs", "build_forecaster",
             forecaster(compile='model.compile(optimizer=keras.optimizers.SGD(learning_rate=1e-4), loss="mse")'),
             ("test_forecaster_learns",), says="times the seasonal naive forecast's"),
     # recursive_forecast
@@ -228,7 +228,7 @@ def unscale(z, params):
     inputs = keras.Input(shape=(window, 1))
     summary = keras.layers.GRU(32)(inputs)
     model = keras.Model(inputs, keras.layers.Dense(1)(summary))
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="mse")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.005), loss="mse")
     return model
 """),
     RightVariant("window rolled in place in a preallocated output", "recursive_forecast", """def recursive_forecast(model, past, steps, params):
