@@ -67,10 +67,10 @@ print(f"training part: {levels[:n_train_levels].min():.1f} to {levels[:n_train_l
 print(f"test part:     {levels[-forecasting.N_TEST:].min():.1f} to {levels[-forecasting.N_TEST:].max():.1f} ppm")
 
 # %% [markdown]
-# So we forecast the **monthly changes** $\Delta_t = y_{t+1} - y_t$ instead: their range does not drift (a mean rise of about 0.1 ppm a month, plus the cycle).
-# A forecast of the changes $\hat\Delta_t, \dots, \hat\Delta_{t+k}$ from the last known level $y_t$ gives the levels back by adding them up:
+# So we forecast the **monthly changes** $\Delta_t = s_{t+1} - s_t$ instead: their range does not drift (a mean rise of about 0.1 ppm a month, plus the cycle).
+# A forecast of the changes $\hat\Delta_t, \dots, \hat\Delta_{t+k}$ from the last known level $s_t$ gives the levels back by adding them up:
 #
-# $$\hat y_{t+k+1} = y_t + \sum_{j=0}^{k} \hat \Delta_{t+j}.$$
+# $$\hat s_{t+k+1} = s_t + \sum_{j=0}^{k} \hat \Delta_{t+j}.$$
 #
 # Errors are always measured on the levels, in ppm: that is what a user of the forecast reads.
 
@@ -88,10 +88,10 @@ plt.show()
 # %% [markdown]
 # ## 3. The forecasts every forecaster must beat
 #
-# From the levels up to month $t$, forecast month $t + k$ ($k = 1, \dots, H$):
+# From the levels up to month $t$, forecast month $t + k$ ($k = 1, \dots, F$):
 #
-# - **last value**: $\hat y_{t+k} = y_t$. It knows neither the rise nor the cycle.
-# - **seasonal naive** with a season of $S = 12$ months: $\hat y_{t+k} = y_{t+k-S}$ (for $k \le S$): the same month last year. It knows the cycle, not the rise.
+# - **last value**: $\hat s_{t+k} = s_t$. It knows neither the rise nor the cycle.
+# - **seasonal naive** with a season of $S = 12$ months: $\hat s_{t+k} = s_{t+k-S}$ (for $k \le S$): the same month last year. It knows the cycle, not the rise.
 # - **linear autoregressive**, AR($p$): the next change is a weighted sum of the last $p$ changes, $\hat\Delta_t = c + \sum_{k=1}^{p} a_k \Delta_{t-k}$, weights fitted by least squares; forecasts further ahead feed each forecast back in.
 #
 # statsmodels fits an AR model in one line.
@@ -109,7 +109,7 @@ print("what happened (ppm):  ", levels[n_train + 1:n_train + 13].round(1))
 # ## 4. A recurrent forecaster, judged on the validation part
 #
 # The assignment builds a model that forecasts one month and feeds its forecast back (recursive forecasting).
-# Here is the other way of going $H$ steps ahead: a **direct** model whose last layer has $H$ outputs, one per month ahead, trained on all of them at once.
+# Here is the other way of going $F$ steps ahead: a **direct** model whose last layer has $F$ outputs, one per month ahead, trained on all of them at once.
 # Keras cuts the series into windows for us (`keras.utils.timeseries_dataset_from_array`): each input is 24 scaled changes, each target the 12 changes after them.
 # The mean and standard deviation come from the training part only.
 

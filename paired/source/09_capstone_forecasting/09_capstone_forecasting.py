@@ -54,11 +54,11 @@ def trend_series(rng, n):
 #
 # Write `split_by_time(series, n_validation, n_test)`: `series` has shape `(T,)`; return `(train, validation, test)`, the first `T - n_validation - n_test` values, the next `n_validation`, and the last `n_test`, each in time order.
 #
-# A model then learns from windows: the $L$ values before a time $t$ (the past) and the $H$ values from $t$ on (the future it must forecast).
+# A model then learns from windows: the $L$ values before a time $t$ (the past) and the $F$ values from $t$ on (the future it must forecast).
 # Write `make_windows(series, window, horizon)`: for a series $s_0, \dots, s_{T-1}$ of shape `(T,)`, return `(past, future)` with
 # - `past` of shape `(N, window)`, row $i$ the values $s_i, \dots, s_{i+L-1}$;
-# - `future` of shape `(N, horizon)`, row $i$ the values $s_{i+L}, \dots, s_{i+L+H-1}$, the $H$ values right after that past, none of them in it;
-# - one row for every start $i = 0, 1, \dots$ whose future fits in the series: $N = T - L - H + 1$.
+# - `future` of shape `(N, horizon)`, row $i$ the values $s_{i+L}, \dots, s_{i+L+F-1}$, the $F$ values right after that past, none of them in it;
+# - one row for every start $i = 0, 1, \dots$ whose future fits in the series: $N = T - L - F + 1$.
 #
 # *Checked by:* (1 point) the three parts of `split_by_time` are the series' values in time order; (1 point) the shapes of `past` and `future` for several windows and horizons; (1 point) their values, exactly (they are copies of the series' values).
 
@@ -502,12 +502,12 @@ print("recursive_forecast feeds back scaled forecasts and returns them unscaled"
 # ## Exercise 5: the baselines and the error per horizon (3 points)
 #
 # Every forecaster must beat the forecasts that need no learning.
-# From a history of levels $y_0, \dots, y_{L-1}$ (each row of `history`, shape `(N, L)`), forecast the $H$ values $y_L, \dots, y_{L+H-1}$:
-# - the **last value**: every forecast is $y_{L-1}$;
-# - the **seasonal naive** forecast with a season of $S$ steps: the value one season before, $\hat y_{L+k} = y_{L-S+(k \bmod S)}$ for $k = 0, \dots, H-1$ (for $H \le S$, simply $y_{L-S+k}$: this January is forecast by last January).
+# From a history of levels $s_0, \dots, s_{L-1}$ (each row of `history`, shape `(N, L)`), forecast the $F$ values $s_L, \dots, s_{L+F-1}$:
+# - the **last value**: every forecast is $s_{L-1}$;
+# - the **seasonal naive** forecast with a season of $S$ steps: the value one season before, $\hat s_{L+k} = s_{L-S+(k \bmod S)}$ for $k = 0, \dots, F-1$ (for $F \le S$, simply $s_{L-S+k}$: this January is forecast by last January).
 #
 # Write `last_value_forecast(history, horizon)` and `seasonal_naive_forecast(history, horizon, season)`, each returning `(N, horizon)` (assume $L \ge S$).
-# Then write `mae_per_horizon(truth, forecast)`: both of shape `(N, H)`, return the mean absolute error of each horizon over the $N$ forecasts, shape `(H,)`.
+# Then write `mae_per_horizon(truth, forecast)`: both of shape `(N, F)`, return the mean absolute error of each horizon over the $N$ forecasts, shape `(F,)`.
 #
 # *Checked by:* (2 points) both baselines' values for several seasons and horizons, including horizons longer than the season; (1 point) `mae_per_horizon`'s values; all in float64 to a relative error of $10^{-10}$ (and $10^{-12}$ absolute).
 
@@ -528,7 +528,7 @@ def seasonal_naive_forecast(history, horizon, season):
 
 
 def mae_per_horizon(truth, forecast):
-    """(H,): the mean over the N rows of |forecast - truth|, for each of the H horizons."""
+    """(F,): the mean over the N rows of |forecast - truth|, for each of the F horizons."""
     ### BEGIN SOLUTION
     return np.mean(np.abs(forecast - truth), axis=0)
     ### END SOLUTION
@@ -572,14 +572,14 @@ for N, L, horizon, season in [(5, 9, 3, 7), (1, 30, 20, 12), (6, 5, 11, 5)]:
 print("both baselines are right")
 
 # %% nbgrader={"grade": true, "grade_id": "test_mae_per_horizon", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-"""mae_per_horizon(truth, forecast): the mean absolute error of each horizon over the N rows, shape (H,)."""
-def check_mae(rng, N, H):
-    truth, forecast = rng.normal(size=(N, H)), rng.normal(size=(N, H))
+"""mae_per_horizon(truth, forecast): the mean absolute error of each horizon over the N rows, shape (F,)."""
+def check_mae(rng, N, F):
+    truth, forecast = rng.normal(size=(N, F)), rng.normal(size=(N, F))
     got = checks.call(mae_per_horizon, truth, forecast)
-    name = f"mae_per_horizon(truth, forecast) for shape {(N, H)}"
+    name = f"mae_per_horizon(truth, forecast) for shape {(N, F)}"
     errors = forecast - truth
     if checks.as_numbers(name, got).shape == (N,):
-        raise AssertionError(f"{name}: expected shape {(H,)}, got {(N,)}: average over the N rows (axis 0), one error "
+        raise AssertionError(f"{name}: expected shape {(F,)}, got {(N,)}: average over the N rows (axis 0), one error "
                              f"per horizon")
     checks.check_close(name, got, np.abs(errors).mean(axis=0), rtol=1e-10, atol=1e-12, likely_mistakes={
         "it is the root mean squared error: take the mean of the absolute errors": np.sqrt((errors ** 2).mean(axis=0)),
@@ -642,7 +642,7 @@ plt.show()
 #
 # A figure must read without the text around it.
 # Write `plot_forecasts(years, truth, forecasts)` that draws, on **one** set of axes of a new figure, the true values and each forecast, and returns the figure (`fig, ax = plt.subplots()` ... `return fig`):
-# - `years` has shape `(H,)` (decimal years, as the setup's `years`), `truth` shape `(H,)` in ppm, `forecasts` a dict mapping a forecaster's name to its forecast of shape `(H,)`;
+# - `years` has shape `(F,)` (decimal years, as the setup's `years`), `truth` shape `(F,)` in ppm, `forecasts` a dict mapping a forecaster's name to its forecast of shape `(F,)`;
 # - one line for the truth, labelled `"truth"`, and one line per forecast, labelled with its name (`ax.plot(x, y, label=...)`), all against `years`;
 # - a title, an x-axis label that says `year`, a y-axis label that gives the unit `ppm`, and a legend (`ax.legend()`).
 #
