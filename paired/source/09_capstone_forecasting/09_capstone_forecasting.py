@@ -603,39 +603,48 @@ print("mae_per_horizon is right")
 # Training takes about 10 seconds.
 
 # %%
+forecaster = None  # the trained model, once Exercises 1 to 3 work
 keras.utils.set_random_seed(0)
 train, validation, test = split_by_time(changes, N_VALIDATION, N_TEST)
 train_z, validation_z, test_z, params = scale_parts(train, validation, test)
 past_z, next_z = make_windows(train_z, WINDOW, 1)
-forecaster = build_forecaster(WINDOW)
 # validation windows: the validation part with the WINDOW changes before it, so that every validation month is a target once
 validation_past, validation_next = make_windows(np.concatenate([train_z[-WINDOW:], validation_z]), WINDOW, 1)
-history = forecaster.fit(past_z[:, :, None], next_z, epochs=30, batch_size=32, verbose=0,
-                         validation_data=(validation_past[:, :, None], validation_next))
+model = build_forecaster(WINDOW)
+history = model.fit(past_z[:, :, None], next_z, epochs=30, batch_size=32, verbose=0,
+                    validation_data=(validation_past[:, :, None], validation_next))
+forecaster = model
 print(f"training loss {history.history['loss'][-1]:.3f}, validation loss {history.history['val_loss'][-1]:.3f} (scaled units)")
 
 # %%
-origins = np.arange(len(changes) - N_TEST, len(changes) - HORIZON + 1)   # 85 months of the test part
-past_changes = np.stack([changes[j - WINDOW:j] for j in origins])       # (85, 24) ppm per month
-last_levels = levels[origins]                                           # the last level known at each origin
-truth = np.stack([levels[j + 1:j + 1 + HORIZON] for j in origins])     # (85, 12) ppm
-histories = np.stack([levels[:j + 1][-2 * SEASON:] for j in origins])   # (85, 24) the levels up to each origin
-forecasts = {
-    "GRU (yours)": last_levels[:, None] + np.cumsum(recursive_forecast(forecaster, past_changes, HORIZON, params), axis=1),
-    "linear AR": last_levels[:, None] + np.cumsum(
-        recursive_forecast(forecasting.LinearAR(past_z, next_z), past_changes, HORIZON, params), axis=1),
-    "last value": last_value_forecast(histories, HORIZON),
-    "seasonal naive": seasonal_naive_forecast(histories, HORIZON, SEASON),
-}
-table = {name: mae_per_horizon(truth, forecast) for name, forecast in forecasts.items()}
-print("mean absolute error (ppm) at 1, 2, ..., 12 months ahead, and its mean")
-for name, errors in table.items():
-    print(f"{name:>15}: {np.array2string(errors, precision=2)}  mean {errors.mean():.2f}")
-print(f"best on the test part: {min(table, key=lambda name: table[name].mean())}")
+table = forecasts = None  # filled in once Exercises 1 to 5 work
+if forecaster is None:
+    print("No trained forecaster yet: complete Exercises 1 to 3 and run the cell above.")
+else:
+    origins = np.arange(len(changes) - N_TEST, len(changes) - HORIZON + 1)   # 85 months of the test part
+    past_changes = np.stack([changes[j - WINDOW:j] for j in origins])       # (85, 24) ppm per month
+    last_levels = levels[origins]                                           # the last level known at each origin
+    truth = np.stack([levels[j + 1:j + 1 + HORIZON] for j in origins])     # (85, 12) ppm
+    histories = np.stack([levels[:j + 1][-2 * SEASON:] for j in origins])   # (85, 24) the levels up to each origin
+    ar = forecasting.LinearAR(past_z, next_z)                               # least squares on the same windows
+    forecasts = {
+        "GRU (yours)": last_levels[:, None] + np.cumsum(recursive_forecast(forecaster, past_changes, HORIZON, params), axis=1),
+        "linear AR": last_levels[:, None] + np.cumsum(recursive_forecast(ar, past_changes, HORIZON, params), axis=1),
+        "last value": last_value_forecast(histories, HORIZON),
+        "seasonal naive": seasonal_naive_forecast(histories, HORIZON, SEASON),
+    }
+    table = {name: mae_per_horizon(truth, forecast) for name, forecast in forecasts.items()}
+    print("mean absolute error (ppm) at 1, 2, ..., 12 months ahead, and its mean")
+    for name, errors in table.items():
+        print(f"{name:>15}: {np.array2string(errors, precision=2)}  mean {errors.mean():.2f}")
+    print(f"best on the test part: {min(table, key=lambda name: table[name].mean())}")
 
 # %%
-forecasting.plot_errors(table)
-plt.show()
+if table is None:
+    print("No evaluation table yet: complete Exercises 1 to 5 and run the cells above.")
+else:
+    forecasting.plot_errors(table)
+    plt.show()
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "ex6_prompt", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## Exercise 6: a figure of forecasts against the truth (2 points)
@@ -668,9 +677,12 @@ def plot_forecasts(years, truth, forecasts):
 # Your figure for the first origin of the test part (the 12 months of 1994), drawn from the forecasts of the evaluation table.
 
 # %%
-first = plot_forecasts(years[origins[0] + 1:origins[0] + 1 + HORIZON], truth[0],
-                       {name: forecast[0] for name, forecast in forecasts.items()})
-plt.show()
+if forecasts is None:
+    print("No forecasts yet: complete Exercises 1 to 5 and run the evaluation cells above.")
+else:
+    plot_forecasts(years[origins[0] + 1:origins[0] + 1 + HORIZON], truth[0],
+                   {name: forecast[0] for name, forecast in forecasts.items()})
+    plt.show()
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_forecast_figure", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
