@@ -157,7 +157,7 @@ MISTAKES = [
             ("test_recursive_shape", "test_recursive_values"), says="expected shape"),
     Mistake("the window grows instead of sliding", "recursive_forecast",
             recursive(slide="np.concatenate([window, next_scaled[:, None]], axis=1)"),
-            ("test_recursive_shape", "test_recursive_values"), says="the model reads windows of shape"),
+            ("test_recursive_shape", "test_recursive_values"), says="drop its oldest value each time"),
     # last_value_forecast, seasonal_naive_forecast, mae_per_horizon
     Mistake("seasonal naive one step late", "baselines_and_errors",
             baselines(seasonal="L - season - 1 + np.arange(horizon) % season"), ("test_naive_baselines",),

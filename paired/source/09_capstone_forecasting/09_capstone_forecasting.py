@@ -437,11 +437,13 @@ class StandIn:
 
     def __init__(self, weights, bias):
         self.weights, self.bias = np.asarray(weights, dtype=float), float(bias)
+        self.wrong_shapes = []  # shapes of inputs it refused, for the test's message
 
     def __call__(self, x, training=False):
         x = np.asarray(x, dtype=float)
         window = len(self.weights)
         if x.ndim != 3 or x.shape[1:] != (window, 1):
+            self.wrong_shapes.append(x.shape)
             raise ValueError(f"the model reads windows of shape (N, {window}, 1); it was given an array of shape "
                              f"{x.shape}")
         return (x[:, :, 0] @ self.weights + self.bias)[:, None]
@@ -462,8 +464,16 @@ def expected_recursion(weights, bias, past, steps, params, feed_back_scaled=True
 def check_recursion(rng, N, window, steps, params, values=True):
     weights, bias = rng.normal(scale=0.4, size=window), rng.normal(scale=0.3)
     past = rng.normal(loc=params[0], scale=params[1], size=(N, window))
-    got = checks.call(recursive_forecast, StandIn(weights, bias), past, steps, params)
+    model = StandIn(weights, bias)
     name = f"recursive_forecast(model, past, {steps}, params) for past of shape {past.shape}"
+    try:
+        got = checks.call(recursive_forecast, model, past, steps, params)
+    except ValueError:
+        if not model.wrong_shapes:
+            raise
+        raise AssertionError(f"{name}: the model reads windows of shape {(N, window, 1)}, and it was given an array of "
+                             f"shape {model.wrong_shapes[0]}. Give it (N, window, 1), and keep the window's length: drop "
+                             f"its oldest value each time you append a forecast") from None
     checks.check_shape(name, got, (N, steps))
     if values:
         expected = expected_recursion(weights, bias, past, steps, params)
