@@ -160,13 +160,14 @@ forecasts = {
 validation_table = {name: np.abs(f - truth).mean(axis=0) for name, f in forecasts.items()}
 for name, errors in validation_table.items():
     print(f"{name:>24}: mean absolute error {errors.mean():.2f} ppm")
+print("best on the validation part:", min(validation_table, key=lambda name: validation_table[name].mean()))
 
 # %%
 forecasting.plot_errors(validation_table, title="Mean absolute error on the validation part, per horizon")
 plt.show()
 
 # %% [markdown]
-# On this validation part the linear AR model and the LSTM are both far better than the two naive forecasts, and the AR model is at least as good as the LSTM.
+# On this validation part the linear AR model and the LSTM are both far better than the two naive forecasts, and the AR model is ahead of the LSTM (0.38 against 0.41 ppm when we ran it with seed 0; the line printed above says which won in your run).
 # That is not a failure of the lesson, it **is** the lesson: CO2's monthly changes are close to a linear function of the past two years (a fixed cycle plus a steady rise plus noise), least squares finds that function exactly, and a network must find it by gradient descent from a few hundred windows.
 # A recurrent model earns its place where the dynamics are not linear, or where there are many related series to learn from.
 #
