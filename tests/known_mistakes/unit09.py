@@ -63,7 +63,7 @@ RECURSIVE = """def recursive_forecast(model, past, steps, params):
 """
 RIGHT_RECURSIVE = dict(start="(np.asarray(past, dtype=float) - mu) / sigma", steps="steps",
                        slide="np.concatenate([window[:, 1:], next_scaled[:, None]], axis=1)",
-                       result="unscale(np.stack(forecasts, axis=1), params)")
+                       result="np.stack(forecasts, axis=1) * sigma + mu")
 
 
 def recursive(**changes):

@@ -417,7 +417,7 @@ def recursive_forecast(model, past, steps, params):
         next_scaled = np.asarray(model(window[:, :, None], training=False))[:, 0]
         forecasts.append(next_scaled)
         window = np.concatenate([window[:, 1:], next_scaled[:, None]], axis=1)
-    return unscale(np.stack(forecasts, axis=1), params)
+    return np.stack(forecasts, axis=1) * sigma + mu
     ### END SOLUTION
 
 
