@@ -138,7 +138,7 @@ MISTAKES = [
     # build_forecaster
     Mistake("a dense layer on the last step only: the window's past is ignored", "build_forecaster",
             forecaster(layers="keras.layers.Lambda(lambda x: x[:, -1]), keras.layers.Dense(1)"),
-            ("test_forecaster_outputs",), says="did not change when the first step of each window changed"),
+            ("test_forecaster_outputs",), says="did not change when every step of each window but the last changed"),
     Mistake("model not compiled", "build_forecaster", forecaster(compile="pass"), ("test_forecaster_learns",),
             says="must return a compiled model"),
     Mistake("plain SGD with a tiny learning rate: it has not learned in 30 epochs", "build_forecaster",

@@ -132,9 +132,13 @@ def check_split(series, n_validation, n_test):
     for name, (start, stop) in bounds.items():
         got = checks.as_numbers(name, parts[name])
         checks.check_shape(f"the {name} part of a series of {len(series)} values", got, (stop - start,))
-        if np.array_equal(np.sort(got), np.sort(series[start:stop])) and not np.array_equal(got, series[start:stop]):
-            raise AssertionError(f"the {name} part holds the right values in another order: keep time order, "
-                                 f"never shuffle a time series")
+        parts[name] = got
+    together = np.concatenate([parts["train"], parts["validation"], parts["test"]])
+    if np.array_equal(np.sort(together), np.sort(series)) and not np.array_equal(together, series):
+        raise AssertionError("the three parts hold the series' values, but not in time order: keep time order, never "
+                             "shuffle a time series (the test part must come after everything the model learns from)")
+    for name, (start, stop) in bounds.items():
+        got = parts[name]
         if not np.array_equal(got, series[start:stop]):
             raise AssertionError(f"the {name} part must be the values {start} to {stop - 1} of the series, in time order "
                                  f"(no shuffling): expected {series[start:start + 4]} ..., got {got[:4]} ...")
@@ -263,7 +267,7 @@ print("unscale undoes the scaling")
 # - `keras.layers.Dense(1)`: the next scaled change, output `(N, 1)`;
 # - compile with `optimizer=keras.optimizers.Adam(learning_rate=0.005)` and `loss="mse"`.
 #
-# *Checked by:* (1 point) the output's shape for windows of 24 and 9 steps, and outputs that depend on the first step of the window, not only on the last (they change by more than $10^{-6}$ when it does).
+# *Checked by:* (1 point) the output's shape for windows of 24 and 9 steps, and outputs that depend on the window's steps before the last, not only on the last (they change by more than $10^{-6}$ when those steps change).
 # (2 points) The test trains your model (seed 0; the hidden test: seed 1) for 30 epochs, batches of 32, on the windows of 24 scaled changes of the training part and the change after each (the test's own windowing and scaling, not yours), then forecasts 12 months ahead from every month of the test part that has 12 months after it (85 origins), recursively with the test's own loop, and turns the changes into CO2 levels.
 # Its mean absolute error in ppm, averaged over the 12 horizons, must be at most **0.6 times** that of the seasonal naive forecast (1.75 ppm on this test part), and so below the last value's (2.62 ppm).
 # The reference solution's error was between 0.49 and 0.69 ppm with each seed from 0 to 29: at most 0.4 times the seasonal naive's.
@@ -338,16 +342,17 @@ def baseline_errors(origins):
 # %% nbgrader={"grade": true, "grade_id": "test_forecaster_outputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """build_forecaster(window): (N, window, 1) in, (N, 1) out, and the output depends on the whole window."""
 def check_forecaster(window, N):
+    keras.utils.set_random_seed(window)
     model = checks.call(build_forecaster, window)
     checks.check_type(f"build_forecaster({window})", model, keras.Model)
     x = np.random.default_rng(window).normal(size=(N, window, 1))
     out = model_outputs(model, x)
     checks.check_shape(f"the outputs of build_forecaster({window}) for windows of shape {x.shape}", out, (N, 1))
     changed = x.copy()
-    changed[:, 0] += 3.0
+    changed[:, :-1] = -changed[:, :-1]  # every step but the last
     if np.allclose(model_outputs(model, changed), out, atol=1e-6):
-        raise AssertionError("the outputs did not change when the first step of each window changed: the model must "
-                             "read the whole window (a recurrent layer over all its steps)")
+        raise AssertionError("the outputs did not change when every step of each window but the last changed: the model "
+                             "must read the whole window (a recurrent layer over all its steps)")
 
 check_forecaster(WINDOW, 5)
 check_forecaster(9, 3)
