@@ -20,6 +20,7 @@ from traitlets import Integer, Unicode
 from autograder.cgroups import MemoryCgroup
 
 HUB_DIR = Path(__file__).resolve().parent
+COURSE_ROOT = HUB_DIR.parent
 
 ROLES = ("student", "instructor", "grader")
 # A Unix account name that is also a safe nbgrader student id and JupyterHub user name.

@@ -62,6 +62,8 @@ c.Spawner.environment = {
 }
 c.Spawner.start_timeout = 180  # a JupyterLab with TensorFlow's packages starts slowly on a busy 2-core machine
 c.Spawner.http_timeout = 180
+# A headless Jupyter server ignores the SIGINT JupyterHub sends first: go on to SIGTERM after 2 s, not 10.
+c.Spawner.interrupt_timeout = 2
 
 # --- Services: the course's formgrader, and the idle culler ---
 course = Path(settings["course"])
