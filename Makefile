@@ -73,7 +73,7 @@ start: $(STAMP) gradebook.db private
 # As root. HUB_ARGS passes options to hub/start.py (`make hub HUB_ARGS=--help` lists them).
 hub: $(STAMP) gradebook.db
 	@tools/system_packages.sh bwrap=bubblewrap $(HUB_SYSTEM_PACKAGES)
-	$(BIN)/python hub/start.py $(HUB_ARGS)
+	$(BIN)/python -m hub.start $(HUB_ARGS)
 
 # System packages first: a missing one stops the run before the slow Python install. Lint next:
 # it takes a second and fails before the long part.

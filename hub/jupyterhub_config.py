@@ -12,9 +12,8 @@ from pathlib import Path
 
 c = get_config()  # noqa: F821  (provided by JupyterHub when it loads this file)
 
-HUB_DIR = Path(__file__).resolve().parent
-sys.path.insert(0, str(HUB_DIR))  # course_hub.py beside this file
-from course_hub import CourseSpawner, read_roster, user_config_path  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the course's folder, which holds hub/
+from hub.course_hub import CourseSpawner, read_roster, user_config_path  # noqa: E402
 
 settings = json.loads(Path(os.environ["COURSE_HUB_SETTINGS"]).read_text())
 state = Path(settings["state"])

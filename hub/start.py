@@ -1,6 +1,6 @@
 """`make hub`: start JupyterHub for a class of this course on this machine.
 
-    .venv/bin/python hub/start.py [--roster hub/roster.csv] [--port 8000] [--ip 127.0.0.1] ...
+    .venv/bin/python -m hub.start [--roster hub/roster.csv] [--port 8000] [--ip 127.0.0.1] ...
 
 Runs as root (it creates the roster's accounts, and JupyterHub starts each person's server as their account).
 Before the hub starts it makes sure of: the roster's Unix accounts (created with useradd when missing, homes closed
@@ -16,12 +16,14 @@ import pwd
 import secrets
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
-from course_hub import COURSE_ROOT, HUB_DIR, RosterError, ensure_account, read_roster
 from traitlets.config.loader import PyFileConfigLoader
+
+from hub.course_hub import COURSE_ROOT, HUB_DIR, RosterError, ensure_account, read_roster
 
 NODE_PATH = "/usr/share/nodejs"  # where Debian's node-configurable-http-proxy keeps its node modules
 
@@ -30,6 +32,21 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def closed_folders(paths):
+    """Folders above (and including) `paths` that other accounts cannot enter (no o+x)."""
+    closed = []
+    for path in paths:
+        for folder in [*reversed(Path(path).resolve().parents), Path(path).resolve()]:
+            if folder.is_dir() and not folder.stat().st_mode & stat.S_IXOTH and folder not in closed:
+                closed.append(folder)
+    return closed
+
+
+def python_paths():
+    """What every person's server runs: the course's venv, the Python it was made from, and the hub's settings."""
+    return [sys.prefix, sys.base_prefix, Path(sys.executable).resolve().parent, HUB_DIR / "user-config"]
 
 
 def course_id(course):
@@ -75,6 +92,11 @@ def prepare(args):
         people = read_roster(args.roster)
     except RosterError as error:
         sys.exit(f"make hub: {error}")
+    closed = closed_folders(python_paths())
+    if closed:
+        sys.exit("make hub: every person's server runs the course's Python, but other accounts cannot enter "
+                 f"{', '.join(map(str, closed))}: `chmod o+x` them, or make the venv from a Python installed where "
+                 "every account can run it (Debian's python3.11, say)")
     course = args.course.resolve()
     for person in people:
         if ensure_account(person):

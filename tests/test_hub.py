@@ -17,6 +17,7 @@ import pwd
 import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,7 @@ from nbgrader.api import Gradebook
 
 from autograder.course import COURSE_ROOT, make_scratch_course
 from course_lab import free_port
+from hub.start import closed_folders, python_paths
 from test_workflow import BOB, BOB_MISTAKES, BOB_UNTOUCHED, MANUAL, MAX_AUTO, POINTS, cell_sections, fill_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.sandbox, pytest.mark.slow, pytest.mark.xdist_group("hub")]
@@ -72,9 +74,9 @@ class ClassHub:
             for role, name in self.names.items()))
         with open(self.log, "w") as out:
             self.process = subprocess.Popen(
-                [sys.executable, HUB / "start.py", "--roster", roster, "--course", self.course, "--exchange",
+                [sys.executable, "-m", "hub.start", "--roster", roster, "--course", self.course, "--exchange",
                  self.exchange, "--state", self.state, "--port", str(self.port)],
-                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=COURSE_ROOT)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"the hub stopped:\n{self.log.read_text()[-5000:]}"
@@ -133,12 +135,19 @@ class ClassHub:
 def hub():
     base = Path(tempfile.mkdtemp(prefix="rnn-hub-"))
     base.chmod(0o755)  # the exchange inside must be reachable by every account; the course is closed by start.py
+    # Every server runs the course's Python: where it sits under a closed folder (pyenv under /root, as in CI),
+    # open those folders to other accounts for the test (`make hub` stops and says so), and close them again after.
+    closed = {folder: folder.stat().st_mode for folder in closed_folders(python_paths())}
+    for folder, mode in closed.items():
+        folder.chmod(mode | stat.S_IXOTH)
     hub = ClassHub(base)
     try:
         hub.start()
         yield hub
     finally:
         hub.stop()
+        for folder, mode in closed.items():
+            folder.chmod(stat.S_IMODE(mode))
         assert not hub.uids(), f"accounts left behind: {hub.uids()}"
 
 
@@ -195,6 +204,16 @@ class Person:
         self.context.close()
 
 
+def formgrader_button(page, column):
+    """Click unit 02's button in a column of the formgrader's Manage Assignments table; it must report success."""
+    page.locator("tr", has_text=UNIT).first.locator(f".{column} a").click(timeout=120_000)
+    modal = page.locator("#success-modal, #error-modal").first
+    modal.wait_for(timeout=180_000)
+    assert modal.get_attribute("id") == "success-modal", modal.inner_text()
+    modal.locator("button", has_text="OK").click()
+    modal.wait_for(state="detached", timeout=30_000)
+
+
 def fetch_status(person, url, headers=None):
     response = person.page.request.get(url, headers=headers or {}, max_redirects=10)
     return response.status, response.text()
@@ -208,12 +227,8 @@ def test_a_class_on_the_hub(hub, chromium, tmp_path):
     formgrader = hub.url(f"/services/{COURSE_ID}/formgrader")
     page = teacher.page
     page.goto(f"{formgrader}/manage_assignments")
-    row = page.locator("tr", has_text=UNIT).first
-    row.locator(".generate a").click(timeout=120_000)
-    page.locator("#success-modal").wait_for(timeout=120_000)
-    page.locator("#success-modal button", has_text="OK").first.click()
-    row.locator(".release a").click(timeout=60_000)
-    page.locator("#success-modal").wait_for(timeout=120_000)
+    formgrader_button(page, "assign")  # "Generate"
+    formgrader_button(page, "release")
     assert (hub.exchange / COURSE_ID / "outbound" / UNIT / f"{UNIT}.ipynb").exists()
 
     # Each student logs in, fetches unit 02 from the Assignments tab, works, and submits it there.
