@@ -72,7 +72,10 @@ c.JupyterHub.services = [
         # directory's owner; the service's name is the course id.
         "name": course_id,
         "url": f"http://127.0.0.1:{settings['service_port']}",
-        "command": [str(venv_bin / "jupyterhub-singleuser"), f"--ServerApp.root_dir={course}",
+        # umask 077: what it writes in the course (the gradebook, nbgrader's folders) is closed to other accounts,
+        # as `make private` closes what exists already; nbgrader sets the exchange's modes itself.
+        "command": ["/bin/sh", "-c", 'umask 077 && exec "$@"', "formgrader",
+                    str(venv_bin / "jupyterhub-singleuser"), f"--ServerApp.root_dir={course}",
                     *(["--allow-root"] if settings["owner"] == "root" else [])],
         "user": settings["owner"],
         "cwd": str(course),
