@@ -215,14 +215,29 @@ def formgrader_button(page, column):
     modal.wait_for(state="detached", timeout=30_000)
 
 
-def server_token(username):
-    """JUPYTERHUB_API_TOKEN of the person's JupyterLab, which their code can read from its environment."""
+def server_process(username):
     uid = pwd.getpwnam(username).pw_uid
     for process in psutil.process_iter(["uids", "cmdline"]):
         if process.info["uids"] and process.info["uids"].real == uid and any(
                 "jupyterhub-singleuser" in part for part in process.info["cmdline"] or []):
-            return process.environ()["JUPYTERHUB_API_TOKEN"]
+            return process
     raise AssertionError(f"no server of {username} is running")
+
+
+def server_memory_limit(username):
+    """The memory limit of the cgroup the person's server runs in (cgroup v1 or v2), in bytes."""
+    for line in Path(f"/proc/{server_process(username).pid}/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if "memory" in controllers.split(","):
+            return int(Path(f"/sys/fs/cgroup/memory{path}/memory.limit_in_bytes").read_text())
+        if controllers == "" and Path(f"/sys/fs/cgroup{path}/memory.max").exists():
+            return int(Path(f"/sys/fs/cgroup{path}/memory.max").read_text())
+    raise AssertionError(f"{username}'s server is in no memory cgroup")
+
+
+def server_token(username):
+    """JUPYTERHUB_API_TOKEN of the person's JupyterLab, which their code can read from its environment."""
+    return server_process(username).environ()["JUPYTERHUB_API_TOKEN"]
 
 
 def fetch_status(person, url, headers=None):
@@ -245,6 +260,15 @@ def test_a_class_on_the_hub(hub, chromium, tmp_path):
     # Each student logs in, fetches unit 02 from the Assignments tab, works, and submits it there.
     students = {role: Person(chromium, hub, role).log_in() for role in ("ada", "ben", "cy")}
     for role, student in students.items():
+        # Their server runs in a memory cgroup of the course's size, and their Nbgrader menu has the Assignments
+        # tab but none of the course-management panels.
+        assert server_memory_limit(student.name) == 2048 * 2**20, role
+        student.page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+        menu = student.page.locator(".lm-Menu").last
+        menu.locator(".lm-Menu-item", has_text="Assignment List").wait_for(timeout=30_000)
+        assert not [item for item in menu.locator(".lm-Menu-itemLabel").all_inner_texts()
+                    if item.strip() in ("Formgrader", "Course List", "Create Assignment")], role
+        student.page.keyboard.press("Escape")
         student.click_in_assignments("released_assignments_list", "Fetch", "fetched_assignments_list")
         path = f"contents/{UNIT}/{UNIT}.ipynb"
         model = student.api(path + "?content=1")
@@ -302,9 +326,10 @@ def test_a_class_on_the_hub(hub, chromium, tmp_path):
         time.sleep(0.5)
     assert grade == MANUAL, f"the formgrader did not save ada's score: {grade}"
 
-    # ... and releases feedback.
-    hub.as_instructor("nbgrader", "generate_feedback", UNIT)
-    hub.as_instructor("nbgrader", "release_feedback", UNIT)
+    # ... and generates and releases feedback there.
+    page.goto(f"{formgrader}/manage_assignments")
+    formgrader_button(page, "generate-feedback")
+    formgrader_button(page, "release-feedback")
 
     # Each student fetches their feedback in the Assignments tab and reads their own scores in it.
     for role, student in students.items():
