@@ -215,6 +215,16 @@ def formgrader_button(page, column):
     modal.wait_for(state="detached", timeout=30_000)
 
 
+def nbgrader_menu(page):
+    """The items of JupyterLab's Nbgrader menu, as a person opens it."""
+    page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+    menu = page.locator(".lm-Menu").last
+    menu.locator(".lm-Menu-item").first.wait_for(timeout=30_000)
+    items = {item.strip() for item in menu.locator(".lm-Menu-itemLabel").all_inner_texts()}
+    page.keyboard.press("Escape")
+    return items
+
+
 def server_process(username):
     uid = pwd.getpwnam(username).pw_uid
     for process in psutil.process_iter(["uids", "cmdline"]):
@@ -247,7 +257,10 @@ def fetch_status(person, url, headers=None):
 
 def test_a_class_on_the_hub(hub, chromium, tmp_path):
     names = hub.names
-    teacher = Person(chromium, hub, "teacher").log_in(lab=False)
+    teacher = Person(chromium, hub, "teacher").log_in()
+    # The instructor's Nbgrader menu lists the course (the formgrader service) but grades nowhere else.
+    assert nbgrader_menu(teacher.page) >= {"Assignment List", "Course List"}
+    assert not nbgrader_menu(teacher.page) & {"Formgrader", "Create assignment"}
 
     # The instructor opens the formgrader (a hub service only staff may reach), generates unit 02 and releases it.
     formgrader = hub.url(f"/services/{COURSE_ID}/formgrader")
@@ -263,12 +276,8 @@ def test_a_class_on_the_hub(hub, chromium, tmp_path):
         # Their server runs in a memory cgroup of the course's size, and their Nbgrader menu has the Assignments
         # tab but none of the course-management panels.
         assert server_memory_limit(student.name) == 2048 * 2**20, role
-        student.page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text="Nbgrader").click()
-        menu = student.page.locator(".lm-Menu").last
-        menu.locator(".lm-Menu-item", has_text="Assignment List").wait_for(timeout=30_000)
-        assert not [item for item in menu.locator(".lm-Menu-itemLabel").all_inner_texts()
-                    if item.strip() in ("Formgrader", "Course List", "Create Assignment")], role
-        student.page.keyboard.press("Escape")
+        assert "Assignment List" in nbgrader_menu(student.page), role
+        assert not nbgrader_menu(student.page) & {"Formgrader", "Course List", "Create assignment"}, role
         student.click_in_assignments("released_assignments_list", "Fetch", "fetched_assignments_list")
         path = f"contents/{UNIT}/{UNIT}.ipynb"
         model = student.api(path + "?content=1")
