@@ -14,6 +14,7 @@ Accounts, the hub, its servers and its files are removed afterwards. Needs root 
 import json
 import os
 import pwd
+import re
 import secrets
 import shutil
 import signal
@@ -190,6 +191,9 @@ class Person:
     def assignments_tab(self):
         """Nbgrader > Assignment List, as a student clicks it."""
         page = self.page
+        if f"/user/{self.name}/lab" not in page.url:
+            page.goto(self.hub.url(f"/user/{self.name}/lab"))
+            page.locator("#jp-MainMenu").wait_for(timeout=SPAWN_MS)
         page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text="Nbgrader").click()
         page.locator(".lm-Menu-item", has_text="Assignment List").click()
         return page.locator("#nbgrader-assignment-list")
@@ -223,6 +227,14 @@ def nbgrader_menu(page):
     items = {item.strip() for item in menu.locator(".lm-Menu-itemLabel").all_inner_texts()}
     page.keyboard.press("Escape")
     return items
+
+
+def services_menu(page):
+    """The links of the Services menu on the hub's home page (JupyterHub lists the services one may open)."""
+    origin = re.match(r"https?://[^/]+", page.url).group(0)
+    page.goto(origin + "/hub/home")
+    hrefs = [link.get_attribute("href") for link in page.locator("a.dropdown-item[href*='/services/']").all()]
+    return [origin + href if href.startswith("/") else href for href in hrefs]
 
 
 def server_process(username):
@@ -262,9 +274,11 @@ def test_a_class_on_the_hub(hub, chromium, tmp_path):
     assert nbgrader_menu(teacher.page) >= {"Assignment List", "Course List"}
     assert not nbgrader_menu(teacher.page) & {"Formgrader", "Create assignment"}
 
-    # The instructor opens the formgrader (a hub service only staff may reach), generates unit 02 and releases it.
+    # The instructor opens the formgrader (a hub service only staff may reach) from the hub's Services menu,
+    # generates unit 02 and releases it.
     formgrader = hub.url(f"/services/{COURSE_ID}/formgrader")
     page = teacher.page
+    assert services_menu(page) == [hub.url(f"/services/{COURSE_ID}/")]
     page.goto(f"{formgrader}/manage_assignments")
     formgrader_button(page, "assign")  # "Generate"
     formgrader_button(page, "release")
@@ -277,6 +291,7 @@ def test_a_class_on_the_hub(hub, chromium, tmp_path):
         # tab but none of the course-management panels.
         assert server_memory_limit(student.name) == 2048 * 2**20, role
         assert "Assignment List" in nbgrader_menu(student.page), role
+        assert services_menu(student.page) == [], role
         assert not nbgrader_menu(student.page) & {"Formgrader", "Course List", "Create assignment"}, role
         student.click_in_assignments("released_assignments_list", "Fetch", "fetched_assignments_list")
         path = f"contents/{UNIT}/{UNIT}.ipynb"
