@@ -116,6 +116,21 @@ class ClassHub:
         for name in self.uids():
             subprocess.run(["userdel", "--remove", name], capture_output=True)
         shutil.rmtree(self.base, ignore_errors=True)
+        if self.process is not None:  # the servers' memory cgroups, were the hub killed before removing them
+            for folder in Path("/sys/fs/cgroup").glob(f"**/rnn-sandbox-{self.process.pid}-*"):
+                try:
+                    folder.rmdir()
+                except OSError:
+                    pass  # still holds a process: left_behind() reports it
+
+    def left_behind(self):
+        """Accounts, processes, memory cgroups and files of this test that still exist."""
+        uids = set(self.uids().values())
+        processes = [p.pid for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real in uids]
+        hub = [] if self.process is None or self.process.poll() is not None else [self.process.pid]
+        cgroups = list(Path("/sys/fs/cgroup").glob(f"**/rnn-sandbox-{self.process.pid}-*")) if self.process else []
+        return {"accounts": sorted(self.uids()), "processes": processes + hub, "cgroups": cgroups,
+                "files": [self.base] if self.base.exists() else []}
 
     def as_instructor(self, *command):
         """A command in the course directory with the formgrader service's settings (its terminal's)."""
@@ -150,7 +165,8 @@ def hub():
         hub.stop()
         for folder, mode in closed.items():
             folder.chmod(stat.S_IMODE(mode))
-        assert not hub.uids(), f"accounts left behind: {hub.uids()}"
+        left = hub.left_behind()
+        assert not any(left.values()), f"left behind: {left}"
 
 
 class Person:
