@@ -354,6 +354,9 @@ def test_a_class_on_the_hub(hub, chromium, tmp_path):
     with Gradebook(f"sqlite:///{hub.course / 'gradebook.db'}") as gradebook:
         ada_notebook = gradebook.find_submission_notebook(UNIT, UNIT, names["ada"]).id
     page.goto(f"{formgrader}/submissions/{ada_notebook}/")
+    # The page is ready to take a score once its script has loaded the grades (the formgrader's own flags).
+    page.wait_for_function("() => window.formgrader && formgrader.loaded && formgrader.grades.loaded",
+                           timeout=60_000)
     score = page.locator("input.score#parameter_sharing_answer")
     score.fill(str(MANUAL))
     score.press("Tab")
