@@ -355,7 +355,7 @@ def test_a_class_on_the_hub(hub, chromium, tmp_path):
         ada_notebook = gradebook.find_submission_notebook(UNIT, UNIT, names["ada"]).id
     page.goto(f"{formgrader}/submissions/{ada_notebook}/")
     # The page is ready to take a score once its script has loaded the grades (the formgrader's own flags).
-    page.wait_for_function("() => window.formgrader && formgrader.loaded && formgrader.grades.loaded",
+    page.wait_for_function("() => window.formgrader && formgrader.grades && formgrader.grades.loaded",
                            timeout=60_000)
     score = page.locator("input.score#parameter_sharing_answer")
     score.fill(str(MANUAL))
