@@ -347,8 +347,8 @@ def test_a_class_on_the_hub(hub, chromium, tmp_path):
     assert sorted(p.name for p in (hub.course / "submitted").iterdir()) == sorted(
         names[role] for role in students)
     report = hub.as_instructor("autograder", "grade", UNIT)
-    for role, scores in SCORES.items():
-        assert f"{names[role]}" in report and f"{sum(scores.values())}/{MAX_AUTO + MANUAL}" in report, report
+    for role, scores in SCORES.items():  # one line per student: name, then score / maximum
+        assert re.search(rf"^{names[role]} +{sum(scores.values())}/{MAX_AUTO + MANUAL}\b", report, re.M), report
 
     # ... grades ada's free-text answer in the formgrader, as a person types the score in.
     with Gradebook(f"sqlite:///{hub.course / 'gradebook.db'}") as gradebook:
@@ -393,7 +393,7 @@ def test_a_class_on_the_hub(hub, chromium, tmp_path):
             assert f"Score: {float(SCORES[role][grade_id])} / {float(points)}" in sections[grade_id], (role, grade_id)
         total = sum(SCORES[role].values()) + (MANUAL if role == "ada" else 0)
         assert f"{float(total)} / {float(MAX_AUTO + MANUAL)}" in text, (role, text[:500])
-    # ... and only their own: ada cannot open ben's feedback file.
+    # ... and only their own: ada cannot open ben's feedback folder.
     status, _ = fetch_status(ada, hub.url(f"/user/{names['ben']}/files/{UNIT}/feedback"))
     assert status == 403
 
