@@ -6,7 +6,6 @@ containers; so CourseSpawner puts each server into a memory cgroup of the course
 where the kernel charges every page the server and its kernels use and stops them at the limit.
 """
 import csv
-import grp
 import os
 import pwd
 import re
@@ -84,13 +83,6 @@ def ensure_account(person):
 def user_config_path(role):
     """JUPYTER_CONFIG_PATH of a server: the role's extension settings first, then what every account shares."""
     return os.pathsep.join(str(HUB_DIR / "user-config" / name) for name in (role, "common"))
-
-
-def group_members(name):
-    try:
-        return set(grp.getgrnam(name).gr_mem)
-    except KeyError:
-        return set()
 
 
 class CourseSpawner(LocalProcessSpawner):
