@@ -8,7 +8,7 @@ PORT ?= 8888
 # nbgrader shells out to alembic, so the venv's bin/ must be on PATH for every command.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: start test quick bench build setup clean test-system-packages private
+.PHONY: start test quick bench build setup clean test-system-packages private hub
 
 # System programs the tests need, as program=package(s): bubblewrap sandboxes the students' code in
 # `autograder grade`; Chromium (and the fonts its screenshots need) runs the browser tests.
@@ -16,8 +16,10 @@ export PATH := $(BIN):$(PATH)
 # in seconds naming the command to run. COURSE_CHROMIUM points the browser tests at another Chromium.
 COURSE_CHROMIUM ?= /usr/bin/chromium
 export COURSE_CHROMIUM
+# configurable-http-proxy is JupyterHub's proxy, for `make hub` and tests/test_hub.py.
+HUB_SYSTEM_PACKAGES := configurable-http-proxy=node-configurable-http-proxy
 TEST_SYSTEM_PACKAGES := bwrap=bubblewrap $(COURSE_CHROMIUM)=chromium \
-  /usr/share/fonts/truetype/liberation=fonts-liberation
+  /usr/share/fonts/truetype/liberation=fonts-liberation $(HUB_SYSTEM_PACKAGES)
 
 setup: $(STAMP)
 
@@ -66,6 +68,12 @@ gradebook.db: $(STAMP) $(GRADEBOOK_SOURCES)
 start: $(STAMP) gradebook.db private
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=. --port=$(PORT) \
 	  $(if $(NO_BROWSER),--no-browser,) --LabApp.default_url=/lab/tree/README.md $(JUPYTER_ARGS)
+
+# A class on this machine: JupyterHub with the roster's accounts (hub/roster.csv; README, "Teach a class").
+# As root. HUB_ARGS passes options to hub/start.py (`make hub HUB_ARGS=--help` lists them).
+hub: $(STAMP) gradebook.db
+	@tools/system_packages.sh bwrap=bubblewrap $(HUB_SYSTEM_PACKAGES)
+	$(BIN)/python -m hub.start $(HUB_ARGS)
 
 # System packages first: a missing one stops the run before the slow Python install. Lint next:
 # it takes a second and fails before the long part.

@@ -22,6 +22,8 @@ RELOCK = "edit requirements.in if needed, then run `make lock`"
 # Code that the course runs (autograder loads nbgrader_config.py) and code that only tests or develops it.
 RUNTIME_CODE = ("autograder", "rnncourse", "nbgrader_config.py")
 DEV_CODE = ("tests", "tools", "benchmarks")
+# `make hub`'s code: the course's packages plus the [project.optional-dependencies] hub extra (JupyterHub).
+HUB_CODE = ("hub",)
 PIN = r"([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;#]+)"
 
 
@@ -136,7 +138,8 @@ def imported_modules(tree):
             found |= code_string_imports(node.value)
         elif isinstance(node, (ast.List, ast.Tuple)):
             items = [e.value if isinstance(e, ast.Constant) else None for e in node.elts]
-            found |= {module for flag, module in zip(items, items[1:]) if flag == "-m" and isinstance(module, str)}
+            found |= {module.partition(".")[0] for flag, module in zip(items, items[1:])
+                      if flag == "-m" and isinstance(module, str)}
     return found
 
 
@@ -171,10 +174,12 @@ def test_every_imported_distribution_is_declared():
     project = pyproject()
     runtime = declared([project.get("dependencies", [])])
     dev = runtime | declared(project.get("optional-dependencies", {}).values())
+    hub = runtime | declared([project.get("optional-dependencies", {}).get("hub", [])])
     module_owners = packages_distributions()
     ours = first_party() | set(sys.stdlib_module_names) | {"__future__"}
     problems = []
     for code, allowed, where in ((RUNTIME_CODE, runtime, "[project] dependencies"),
+                                 (HUB_CODE, hub, "[project] dependencies or optional-dependencies.hub"),
                                  (DEV_CODE, dev, "[project] dependencies or optional-dependencies.dev")):
         for path in python_files(code):
             for module in sorted(imported_modules(ast.parse(path.read_text())) - ours):
