@@ -37,6 +37,18 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def stop_process_group(process, timeout):
+    """SIGTERM to a server started with start_new_session, SIGKILL if it outlives `timeout` s; None or ended: nothing."""
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
 class ServerError(Exception):
     pass
 
@@ -74,13 +86,7 @@ class CourseServer:
         raise ServerError(f"JupyterLab did not answer within {timeout} s:\n{self.log.read_text()}")
 
     def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_process_group(self.process, timeout=30)
 
     def url(self, path):
         separator = "&" if "?" in path else "?"

@@ -17,7 +17,6 @@ import pwd
 import re
 import secrets
 import shutil
-import signal
 import stat
 import subprocess
 import sys
@@ -32,7 +31,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from autograder.course import COURSE_ROOT, make_scratch_course
-from course_lab import free_port
+from course_lab import free_port, stop_process_group
 from hub.start import closed_folders, python_paths
 from test_workflow import BOB, BOB_MISTAKES, BOB_UNTOUCHED, MANUAL, MAX_AUTO, POINTS, cell_sections, fill_in
 
@@ -102,13 +101,7 @@ class ClassHub:
 
     def stop(self):
         """Stop the hub (it stops every server, its services and its proxy), then remove what is left."""
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_process_group(self.process, timeout=60)
         uids = set(self.uids().values())
         for process in psutil.process_iter(["uids"]):  # servers or kernels of the test's accounts, if any lived on
             if process.info["uids"] and process.info["uids"].real in uids:
